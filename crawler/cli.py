@@ -1,0 +1,174 @@
+"""The ``xxgk`` command: crawl portals, serve the replica, parse a saved page, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.summary import format_summary
+
+
+def _project_settings_env() -> None:
+    # Installed as a console script, the command may run far from scrapy.cfg: name the settings.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name, value
+
+
+def run_crawl(
+    sites: Sequence[str],
+    *,
+    archive: Path,
+    replica: str | None = None,
+    profile: str | None = None,
+    spider_args: dict[str, str] | None = None,
+    settings_overrides: dict[str, str] | None = None,
+) -> int:
+    """Crawl ``sites`` (all known sites when empty) into ``archive``; print the summary."""
+    _project_settings_env()
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.sites import all_sites
+
+    known = all_sites()
+    names = list(sites) or sorted(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"xxgk crawl: unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
+    settings = get_project_settings()
+    settings.set("XXGK_ARCHIVE", str(archive), priority="cmdline")
+    if replica:
+        settings.set("XXGK_REPLICA", replica, priority="cmdline")
+    chosen_profile = profile or ("replica" if replica else None)
+    if chosen_profile:
+        settings.set("XXGK_PROFILE", chosen_profile, priority="cmdline")
+    for name, value in (settings_overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers = []
+    for name in names:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **(spider_args or {}))
+    process.start()
+    results = []
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        results.append((crawler.spidercls.name, stats))
+    print(format_summary(results, archive))
+    finished = all(stats.get("finish_reason") == "finished" for _name, stats in results)
+    return 0 if finished else 1
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    return run_crawl(
+        args.sites,
+        archive=Path(args.archive),
+        replica=args.replica,
+        profile=args.profile,
+        spider_args=dict(args.arg or []),
+        settings_overrides=dict(args.set or []),
+    )
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from crawler.parse_file import ParseInputError, parse_file
+
+    try:
+        result = parse_file(Path(args.path), url=args.url, site_name=args.site)
+    except ParseInputError as exc:
+        print(f"xxgk parse: {exc}", file=sys.stderr)
+        return 2
+    import json
+
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_replica(args: argparse.Namespace) -> int:
+    from replica.cli import main as replica_main
+
+    argv = ["--port", str(args.port), "--pages", str(args.pages), "--seed", str(args.seed)]
+    return replica_main(argv)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the replica in this process and crawl every site of it into a fresh archive."""
+    from replica.corpus import Corpus
+    from replica.server import ReplicaServer
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    archive = Path(args.archive) if args.archive else Path("archive") / f"demo-{stamp}"
+    if archive.exists() and any(archive.iterdir()):
+        print(f"xxgk demo: {archive} is not empty; the demo writes a fresh archive", file=sys.stderr)
+        return 2
+    server = ReplicaServer(Corpus(seed=args.seed, pages=args.pages))
+    server.start()
+    try:
+        print(f"replica serving {server.url}; crawling it into {archive}", flush=True)
+        return run_crawl([], archive=archive, replica=server.url,
+                         settings_overrides={"LOG_LEVEL": args.log_level})
+    finally:
+        server.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xxgk", description="Archive government information-disclosure portals (政府信息公开)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl portals into the archive")
+    crawl.add_argument("sites", nargs="*", help="site names (default: every site definition)")
+    crawl.add_argument("--archive", default="archive", help="archive directory (default ./archive)")
+    crawl.add_argument("--replica", metavar="URL", help="fetch the real URLs from a replica at URL")
+    crawl.add_argument("--profile", choices=["polite", "replica", "bench"],
+                       help="settings profile (default: polite; replica with --replica)")
+    crawl.add_argument("-a", "--arg", action="append", type=_key_value, metavar="NAME=VALUE",
+                       help="spider argument, e.g. -a units=fgw_12305 -a columns=ndbg")
+    crawl.add_argument("-s", "--set", action="append", type=_key_value, metavar="NAME=VALUE",
+                       help="Scrapy setting override")
+    crawl.set_defaults(func=cmd_crawl)
+
+    parse = sub.add_parser("parse", help="parse one saved page (HTML or extracted text) to JSON")
+    parse.add_argument("path", help="file to parse")
+    parse.add_argument("--url", help="the page's URL (resolves links; selects the site definition)")
+    parse.add_argument("--site", help="site definition to use for selectors and hints")
+    parse.set_defaults(func=cmd_parse)
+
+    rep = sub.add_parser("replica", help="serve the local replica of the portals")
+    rep.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    rep.add_argument("--pages", type=int, default=300, help="approximate number of pages")
+    rep.add_argument("--seed", type=int, default=1, help="corpus seed")
+    rep.set_defaults(func=cmd_replica)
+
+    demo = sub.add_parser("demo", help="serve the replica and crawl it into a fresh archive")
+    demo.add_argument("--archive", help="archive directory (default archive/demo-<time>)")
+    demo.add_argument("--pages", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--log-level", default="WARNING")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""`scrapy shell URL` with the project's helpers bound to the fetched response.
+
+In the shell: ``extract()`` → ExtractedPage of ``response`` (clean text, chrome fields), ``clean()`` →
+its clean text, ``parse()`` → the parsed document fields, ``site`` → the site definition of the URL.
+Each takes an optional response, so ``fetch(other_url)`` then ``parse()`` works too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.commands.shell import Command as ScrapyShellCommand
+from scrapy.http import Response
+
+from crawler.sites import site_for_url
+from pipelines.extract import ExtractedPage, extract_page
+from pipelines.parse import parse_document
+
+
+def extract_response(response: Response) -> ExtractedPage:
+    site = site_for_url(response.url)
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    charset = content_type.split("charset=", 1)[1].split(";")[0].strip() if "charset=" in content_type else None
+    return extract_page(response.url, response.body, charset, dict(site.extract) if site else None)
+
+
+def parse_response(response: Response) -> dict[str, Any]:
+    site = site_for_url(response.url)
+    page = extract_response(response)
+    return parse_document(page.text, title=page.title, publish_date=page.chrome.get("publish_date"),  # type: ignore[arg-type]
+                          chrome=page.chrome, hints=site.hints() if site else {})
+
+
+class Command(ScrapyShellCommand):
+    def update_vars(self, vars: dict[str, Any]) -> None:  # noqa: A002 - Scrapy's signature
+        def current(response: Response | None) -> Response:
+            found = response if response is not None else vars.get("response")
+            if found is None:
+                raise ValueError("no response: fetch(url) first")
+            return found
+
+        vars["extract"] = lambda response=None: extract_response(current(response))
+        vars["clean"] = lambda response=None: extract_response(current(response)).text
+        vars["parse"] = lambda response=None: parse_response(current(response))
+        response = vars.get("response")
+        vars["site"] = site_for_url(response.url) if response is not None else None

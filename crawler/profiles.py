@@ -1,0 +1,28 @@
+"""Settings profiles: the politeness the real portals get, and what the replica and benchmarks relax.
+
+A profile is chosen with the ``XXGK_PROFILE`` setting (``-s XXGK_PROFILE=replica``; ``xxgk crawl
+--replica`` sets it) and applied by the spiders' ``update_settings`` at spider priority, so it wins
+over ``settings.py`` but not over ``-s`` options given on the command line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+POLITE: dict[str, Any] = {}  # settings.py already holds the polite defaults
+
+REPLICA: dict[str, Any] = {
+    # The replica is ours and local: no need to be gentle, but keep robots.txt obeyed so that the
+    # crawl against the replica behaves like the crawl against the real sites.
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "RETRY_TIMES": 1,
+    "XXGK_FSYNC": False,
+}
+
+BENCH: dict[str, Any] = {**REPLICA, "LOG_LEVEL": "WARNING"}
+
+PROFILES: dict[str, dict[str, Any]] = {"polite": POLITE, "replica": REPLICA, "bench": BENCH}

@@ -1,0 +1,60 @@
+"""Scrapy settings of the project. The defaults are for the real portals: small government servers."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    _VERSION = version("xxgk-archive")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    _VERSION = "0.1.0"
+
+BOT_NAME = "xxgk"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# Every site definition in crawler/sites/ becomes a spider.
+SPIDER_LOADER_CLASS = "crawler.loader.SiteSpiderLoader"
+COMMANDS_MODULE = "crawler.commands"
+
+# Politeness for the real sites: identify ourselves, obey robots.txt, at most 2 requests at a time per
+# host, at least 1 s between them, slower when the server slows down (AutoThrottle).
+USER_AGENT = (
+    f"xxgk-archive/{_VERSION} (+https://github.com/xxgk-archive/xxgk-archive; "
+    "archiving government information-disclosure pages for research)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# Real URLs are fetched from a replica when XXGK_HOST_MAP / XXGK_REPLICA say so (see handlers.py).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.HostMapDownloadHandler",
+    "https": "crawler.handlers.HostMapDownloadHandler",
+}
+XXGK_HOST_MAP: dict[str, str] = {}
+XXGK_REPLICA = ""
+XXGK_PROFILE = "polite"
+
+ITEM_PIPELINES = {
+    "pipelines.scrapy_pipelines.ExtractPipeline": 100,
+    "pipelines.scrapy_pipelines.ParsePipeline": 200,
+    "pipelines.scrapy_pipelines.ArchivePipeline": 900,
+}
+# Where the archive lives (`xxgk crawl --archive DIR` sets it).
+XXGK_ARCHIVE = "archive"
+# fsync every archived file: survives a power cut, not only a killed process. The replica and bench
+# profiles switch it off; rename-into-place alone already protects against a killed crawler.
+XXGK_FSYNC = True

@@ -1,0 +1,191 @@
+"""The spider every portal spider derives from: navigation driven by a site definition.
+
+A spider only navigates. It classifies every URL with the site's patterns, follows the kinds of links
+the definition says, and hands raw responses to the pipelines as items. Anything that fails to download
+becomes a FailureItem, so the archive records it and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.items import FailureItem, PageItem
+from crawler.links import is_attachment
+from crawler.profiles import PROFILES
+from crawler.sites import Site
+
+#: Response headers worth keeping with a capture.
+KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _csv(value: str | Iterable[str] | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    items = value.split(",") if isinstance(value, str) else value
+    return frozenset(item.strip() for item in items if item.strip())
+
+
+class PortalSpider(Spider):
+    """Crawl one portal described by ``site``; subclasses add their CMS family's pagination.
+
+    Spider arguments: ``units`` and ``columns`` (comma-separated) limit the crawl to those values of the
+    ``unit`` / ``column`` groups of the site's URL patterns (``-a units=fgw_12305 -a columns=ndbg``).
+    """
+
+    site: ClassVar[Site]
+
+    def __init__(
+        self, *args: Any, units: str | None = None, columns: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_domains = list(self.site.hosts)
+        self.units = _csv(units)
+        self.columns = _csv(columns)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        profile = str(settings.get("XXGK_PROFILE") or "polite")
+        if profile not in PROFILES:
+            raise ValueError(f"unknown XXGK_PROFILE {profile!r}; known: {sorted(PROFILES)}")
+        for name, value in PROFILES[profile].items():
+            settings.set(name, value, priority="spider")
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.site.start_urls:
+            classified = self.site.classify(url)
+            kind = classified[0] if classified else "start"
+            yield self._request(url, "start" if kind not in self.site.follow else kind, None, {})
+
+    # Navigation -------------------------------------------------------------------------------
+
+    def _request(
+        self, url: str, kind: str, referer: str | None, groups: dict[str, str], **meta: Any
+    ) -> Request:
+        callback = self.parse_detail if kind == "detail" else self.parse
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            cb_kwargs={"kind": kind},
+            meta={"xxgk_kind": kind, "xxgk_groups": groups, "xxgk_referer": referer, **meta},
+        )
+
+    def in_scope(self, groups: dict[str, str]) -> bool:
+        """Whether the unit/column filters given as spider arguments admit these pattern groups."""
+        if self.units and "unit" in groups and groups["unit"] not in self.units:
+            return False
+        return not (self.columns and "column" in groups and groups["column"] not in self.columns)
+
+    def links(self, response: Response) -> Iterator[tuple[str, str]]:
+        """(absolute URL, link text) of every link on an HTML page."""
+        if not isinstance(response, TextResponse):
+            return
+        for anchor in response.css("a[href]"):
+            href = anchor.attrib["href"].strip()
+            if href and not href.startswith(("javascript:", "mailto:", "#")):
+                yield response.urljoin(href), " ".join(anchor.css("::text").getall()).strip()
+
+    def follow_links(self, response: Response, kind: str) -> Iterator[Request]:
+        wanted = self.site.follow.get(kind, ())
+        if not wanted:
+            return
+        for url, _text in self.links(response):
+            classified = self.site.classify(url)
+            if classified and classified[0] in wanted and self.in_scope(classified[1]):
+                yield self._request(url, classified[0], response.url, classified[1])
+
+    def paginate(self, response: Response, kind: str) -> Iterator[Request]:
+        """Requests for the other pages of a paginated list; the CMS family knows how."""
+        return iter(())
+
+    def parse(self, response: Response, kind: str = "start") -> Iterator[PageItem | Request]:
+        if kind == "list":
+            yield self.capture(response, "list")
+        yield from self.follow_links(response, kind)
+        if kind == "list":
+            yield from self.paginate(response, kind)
+
+    def parse_detail(self, response: Response, kind: str = "detail") -> Iterator[Any]:
+        yield self.capture(response, "detail")
+        seen: set[str] = set()
+        for url, text in self._attachment_links(response):
+            if url not in seen and self.site.classify(url) is None:
+                seen.add(url)
+                yield Request(
+                    url,
+                    callback=self.parse_attachment,
+                    errback=self.on_error,
+                    meta={"xxgk_kind": "attachment", "xxgk_referer": response.url,
+                          "xxgk_groups": {}, "xxgk_link_text": text},
+                )
+
+    def _attachment_links(self, response: Response) -> Iterator[tuple[str, str]]:
+        yield from ((u, t) for u, t in self.links(response) if is_attachment(u))
+        if isinstance(response, TextResponse):
+            for src in response.css("img::attr(src)").getall():
+                url = response.urljoin(src.strip())
+                if is_attachment(url):
+                    yield url, ""
+
+    def parse_attachment(self, response: Response) -> Iterator[PageItem]:
+        yield self.capture(response, "attachment")
+
+    # Items ------------------------------------------------------------------------------------
+
+    def capture(self, response: Response, kind: str) -> PageItem:
+        headers = {
+            name: response.headers.get(name, b"").decode("latin-1")
+            for name in KEPT_HEADERS
+            if response.headers.get(name)
+        }
+        charset = None
+        content_type = headers.get("Content-Type", "")
+        if "charset=" in content_type.lower():
+            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+        meta = response.meta
+        return PageItem(
+            url=response.url,
+            site=self.site.name,
+            kind=kind,
+            fetched_at=utc_now(),
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            http_charset=charset or None,
+            referer=meta.get("xxgk_referer"),
+            groups=dict(meta.get("xxgk_groups") or {}),
+            link_text=meta.get("xxgk_link_text"),
+        )
+
+    def on_error(self, failure: Failure) -> Iterator[FailureItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        status: int | None = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            reason, message = f"http_{status}", f"HTTP {status}"
+        else:
+            reason = type(failure.value).__name__
+            message = str(failure.value) or reason
+        yield FailureItem(
+            url=request.url,
+            site=self.site.name,
+            stage="http" if status else "download",
+            reason=reason,
+            message=message,
+            status=status,
+            referer=request.meta.get("xxgk_referer"),
+            fetched_at=utc_now(),
+        )

@@ -1,0 +1,137 @@
+"""Assemble archived JSON documents from what was fetched, extracted and parsed (pure functions)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator
+
+from pipelines.archive.store import BlobRef, doc_id
+
+SCHEMA_VERSION = 1
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_for_digest(text: str) -> str:
+    """The text as compared between crawls: NFKC (full/half width alike), whitespace collapsed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def text_digest(title: str | None, text: str) -> str:
+    """Digest deciding whether a page changed: its title and clean text, normalised.
+
+    Bytes cannot decide it: hit counters (点击数, 浏览量) change them on every fetch.
+    """
+    joined = normalize_for_digest(title or "") + "\n" + normalize_for_digest(text)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+@cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("pipelines.archive").joinpath("document.schema.json").read_text("utf-8")
+    )
+    return data
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def schema_errors(doc: dict[str, Any]) -> list[str]:
+    """Every way ``doc`` violates the archived-document schema (empty when valid)."""
+    return [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message}"
+        for err in _validator().iter_errors(doc)
+    ]
+
+
+def _common(
+    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
+    referer: str | None, groups: dict[str, str], raw: BlobRef,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": doc_id(url),
+        "version": 1,
+        "previous_version": None,
+        "url": url,
+        "site": site,
+        "host": urlsplit(url).hostname,
+        "fetched_at": fetched_at,
+        "referer": referer,
+        "location": dict(groups),
+        "http": {"status": status, "headers": dict(headers)},
+        "raw": raw.as_dict(),
+    }
+
+
+def page_document(
+    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
+    referer: str | None, groups: dict[str, str], raw: BlobRef, text_ref: BlobRef,
+    extracted: Any, parsed: dict[str, Any],
+) -> dict[str, Any]:
+    """The archived JSON of one version of a detail page."""
+    text: str = extracted.text
+    doc = _common(url=url, site=site, fetched_at=fetched_at, status=status, headers=headers,
+                  referer=referer, groups=groups, raw=raw)
+    chrome = dict(extracted.chrome)
+    chrome.setdefault("breadcrumb", [])
+    doc.update(
+        {
+            "kind": "page",
+            "content_digest": text_digest(parsed.get("title"), text),
+            "digest_rule": "normalized-text",
+            "text_file": text_ref.as_dict(),
+            "encoding": {
+                "used": extracted.encoding.used,
+                "declared": extracted.encoding.declared,
+                "replacements": extracted.encoding.replacements,
+            },
+            "family": extracted.family,
+            "meta": dict(extracted.meta),
+            "chrome": chrome,
+        }
+    )
+    for key in ("title", "publish_date", "publish_date_raw", "agency", "region", "doc_type",
+                "report_year", "sections", "signed_by", "signed_date", "signed_date_raw",
+                "stats", "anomalies"):
+        doc[key] = parsed.get(key)
+    doc["stats"] = doc["stats"] or {}
+    doc["anomalies"] = doc["anomalies"] or []
+    doc["sections"] = doc["sections"] or []
+    if "evidence" in parsed:
+        doc["evidence"] = parsed["evidence"]
+    doc["text"] = text
+    doc["attachments"] = [
+        {"url": a.url, "id": doc_id(a.url), "text": a.text, "ext": a.ext}
+        for a in extracted.attachments
+    ]
+    return doc
+
+
+def attachment_document(
+    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
+    referer: str | None, raw: BlobRef, link_text: str | None,
+) -> dict[str, Any]:
+    """The archived JSON of one version of an attachment (its text extraction comes later)."""
+    doc = _common(url=url, site=site, fetched_at=fetched_at, status=status, headers=headers,
+                  referer=referer, groups={}, raw=raw)
+    doc.update(
+        {
+            "kind": "attachment",
+            "content_digest": raw.sha256,
+            "digest_rule": "bytes",
+            "content_type": headers.get("Content-Type"),
+            "link_text": link_text,
+        }
+    )
+    return doc

@@ -1,0 +1,176 @@
+"""The archive store: the one component that writes to the archive (see docs/design.md for the layout).
+
+Like the stores behind Scrapy's FilesPipeline, it is a small interface with no Scrapy in it, so the CLI
+and tests use it directly and the pipeline only delegates to it.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.archive.files import append_line, atomic_write
+
+VERSION_FILE = re.compile(r"^v(\d{4,})\.json$")
+
+
+def doc_id(url: str) -> str:
+    """Stable id of the document at ``url``: every version of it lives under this id."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A stored blob: path relative to the archive root, digest of the original bytes, size."""
+
+    path: str
+    sha256: str
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "size": self.size}
+
+
+class ArchiveStore:
+    """Reads and writes one archive directory."""
+
+    def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
+        self.root = Path(root)
+        self.fsync = fsync
+        # Content digest of the latest version of each document seen by this process: a re-crawl
+        # compares against it without re-reading JSON from disk for every page.
+        self._latest: dict[tuple[str, str], tuple[int, str]] = {}
+
+    # Blobs -------------------------------------------------------------------------------------
+
+    def put_raw(self, body: bytes) -> BlobRef:
+        """Keep raw response bytes, gzip-compressed, content-addressed (identical bytes stored once)."""
+        sha = hashlib.sha256(body).hexdigest()
+        rel = f"raw/{sha[:2]}/{sha}.gz"
+        path = self.root / rel
+        if not path.exists():
+            atomic_write(path, gzip.compress(body, compresslevel=6, mtime=0), fsync=self.fsync)
+        return BlobRef(rel, sha, len(body))
+
+    def put_text(self, text: str) -> BlobRef:
+        """Keep a clean text as a plain UTF-8 file (greppable), content-addressed."""
+        data = text.encode("utf-8")
+        sha = hashlib.sha256(data).hexdigest()
+        rel = f"text/{sha[:2]}/{sha}.txt"
+        path = self.root / rel
+        if not path.exists():
+            atomic_write(path, data, fsync=self.fsync)
+        return BlobRef(rel, sha, len(data))
+
+    def read_raw(self, sha256: str) -> bytes:
+        return gzip.decompress((self.root / f"raw/{sha256[:2]}/{sha256}.gz").read_bytes())
+
+    # Documents ---------------------------------------------------------------------------------
+
+    def doc_dir(self, site: str, ident: str) -> Path:
+        return self.root / "documents" / site / ident[:2] / ident
+
+    def versions(self, site: str, ident: str) -> list[int]:
+        """Version numbers present for a document, ascending."""
+        try:
+            names = os.listdir(self.doc_dir(site, ident))
+        except FileNotFoundError:
+            return []
+        return sorted(int(m[1]) for name in names if (m := VERSION_FILE.match(name)))
+
+    def load_version(self, site: str, ident: str, version: int) -> dict[str, Any]:
+        path = self.doc_dir(site, ident) / f"v{version:04d}.json"
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def _latest_digest(self, site: str, ident: str) -> tuple[int, str] | None:
+        key = (site, ident)
+        if key not in self._latest:
+            versions = self.versions(site, ident)
+            if not versions:
+                return None
+            doc = self.load_version(site, ident, versions[-1])
+            self._latest[key] = (versions[-1], str(doc.get("content_digest", "")))
+        return self._latest[key]
+
+    def save_document(self, doc: dict[str, Any]) -> tuple[str, int]:
+        """Add ``doc`` as a new version unless its content equals the latest version's.
+
+        Returns ``("new" | "changed" | "unchanged", version)``. ``doc`` needs ``site``, ``id`` and
+        ``content_digest``; ``version`` and ``previous_version`` are filled in here.
+        """
+        site, ident = str(doc["site"]), str(doc["id"])
+        latest = self._latest_digest(site, ident)
+        if latest is not None and latest[1] == doc["content_digest"]:
+            return "unchanged", latest[0]
+        version = latest[0] + 1 if latest else 1
+        while True:
+            doc["version"] = version
+            doc["previous_version"] = version - 1 if version > 1 else None
+            data = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
+            if self._create_exclusive(self.doc_dir(site, ident) / f"v{version:04d}.json", data):
+                break
+            # Another process wrote this version first: re-read and decide again.
+            self._latest.pop((site, ident), None)
+            latest = self._latest_digest(site, ident)
+            if latest is not None and latest[1] == doc["content_digest"]:
+                return "unchanged", latest[0]
+            version = latest[0] + 1 if latest else 1
+        self._latest[(site, ident)] = (version, str(doc["content_digest"]))
+        return ("changed" if version > 1 else "new"), version
+
+    def _create_exclusive(self, path: Path, data: bytes) -> bool:
+        """Create ``path`` with ``data`` atomically; False if it already exists (never overwrite)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if self.fsync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)  # fails if the name exists: versions are never overwritten
+            except OSError as exc:
+                if exc.errno == errno.EEXIST:
+                    return False
+                raise
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
+
+    def iter_documents(self, site: str | None = None) -> list[Path]:
+        """Every version file in the archive (or of one site), sorted."""
+        base = self.root / "documents"
+        pattern = f"{site}/*/*/v*.json" if site else "*/*/*/v*.json"
+        return sorted(base.glob(pattern))
+
+    # Records -----------------------------------------------------------------------------------
+
+    def record_failure(self, run_id: str, failure: dict[str, Any]) -> None:
+        append_line(
+            self.root / "failures" / f"{run_id}.jsonl",
+            json.dumps(failure, ensure_ascii=False),
+            fsync=self.fsync,
+        )
+
+    def record_capture(self, run_id: str, capture: dict[str, Any]) -> None:
+        """One line per response kept in this run (lists included): what was fetched, when, digest."""
+        append_line(
+            self.root / "runs" / f"{run_id}.captures.jsonl",
+            json.dumps(capture, ensure_ascii=False),
+            fsync=False,
+        )
+
+    def write_run(self, run: dict[str, Any]) -> Path:
+        path = self.root / "runs" / f"{run['run_id']}.json"
+        atomic_write(path, json.dumps(run, ensure_ascii=False, indent=1).encode("utf-8"))
+        return path
