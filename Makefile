@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy crawler pipelines replica bench
 
 unit: $(STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadfile -q
 
 test: lint typecheck unit
 

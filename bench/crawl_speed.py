@@ -1,0 +1,125 @@
+"""Crawl N replica pages twice — a bare link-following spider, then the full pipeline — and compare.
+
+Usage: python bench/crawl_speed.py [--pages 2000] [--repeat 2] [--out bench/results/latest.json]
+
+The replica runs in its own process (so the crawler's CPU is its own) and is warmed up by a first,
+unmeasured crawl, so that both measured crawls get the same cached pages. Each crawl runs in a fresh
+process; the figures come from Scrapy's own stats (elapsed_time_seconds, response_received_count), and
+peak RSS from the kernel's accounting of that process (wait4). The best of --repeat runs is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_replica(pages: int, seed: int) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replica", "--port", "0", "--pages", str(pages), "--seed", str(seed)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    url = next(word for word in line.split() if word.startswith("http://"))
+    return proc, url
+
+
+def run_one(mode: str, replica: str, archive: Path) -> dict[str, Any]:
+    """Run one crawl in a child process; return its stats and peak RSS."""
+    out = archive.with_suffix(".json")
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", mode, "--replica", replica,
+         "--archive", str(archive), "--out", str(out)],
+        cwd=ROOT,
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode} crawl failed with status {proc.returncode}")
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)
+    result["cpu_ms_per_page"] = round(1000 * result["cpu_seconds"] / max(result["pages"], 1), 2)
+    return result
+
+
+def child(mode: str, replica: str, archive: Path, out: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.bare_spider import BareSpider
+    from crawler.cli import crawl_sites
+
+    spider_cls = BareSpider if mode == "bare" else None
+    results = crawl_sites([], archive=archive, replica=replica, profile="bench",
+                          spider_cls=spider_cls, settings_overrides={"LOG_LEVEL": "ERROR"})
+    pages = sum(int(stats.get("response_received_count", 0)) for _n, stats in results)
+    # Sites crawl concurrently in one reactor: the run lasts as long as the longest crawl.
+    elapsed = max(float(stats.get("elapsed_time_seconds", 0.0)) for _n, stats in results)
+    documents = sum(int(stats.get(f"xxgk/documents/{k}", 0)) for _n, stats in results
+                    for k in ("new", "changed", "unchanged"))
+    out.write_text(json.dumps({"mode": mode, "pages": pages, "elapsed_s": round(elapsed, 3),
+                               "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
+                               "documents": documents}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--child", choices=["bare", "full"], help=argparse.SUPPRESS)
+    parser.add_argument("--replica", help=argparse.SUPPRESS)
+    parser.add_argument("--archive", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.replica, args.archive, args.out)
+        return 0
+
+    replica, url = start_replica(args.pages, args.seed)
+    try:
+        with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+            work = Path(tmp)
+            run_one("bare", url, work / "warmup")  # fills the replica's page cache
+            best: dict[str, dict[str, Any]] = {}
+            for i in range(args.repeat):
+                for mode in ("bare", "full"):
+                    result = run_one(mode, url, work / f"{mode}-{i}")
+                    print(json.dumps(result), flush=True)
+                    if mode not in best or result["pages_per_s"] > best[mode]["pages_per_s"]:
+                        best[mode] = result
+    finally:
+        replica.terminate()
+        replica.wait(timeout=10)
+    ratio = best["full"]["pages_per_s"] / best["bare"]["pages_per_s"]
+    summary = {
+        "date": time.strftime("%Y-%m-%d"),
+        "pages_requested": args.pages,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "bare": best["bare"],
+        "full": best["full"],
+        "ratio_full_to_bare": round(ratio, 3),
+        "target_ratio": 0.8,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=1))
+    print(f"bare: {best['bare']['pages_per_s']} pages/s ({best['bare']['pages']} pages, "
+          f"peak RSS {best['bare']['peak_rss_mib']} MiB)")
+    print(f"full: {best['full']['pages_per_s']} pages/s ({best['full']['pages']} pages, "
+          f"peak RSS {best['full']['peak_rss_mib']} MiB)")
+    print(f"ratio full/bare: {ratio:.2f} (target ≥ 0.80)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

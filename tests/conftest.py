@@ -1,0 +1,122 @@
+"""Shared fixtures: a real replica server on an ephemeral port, and real crawls of it in subprocesses.
+
+Crawls run in child processes because a Twisted reactor cannot be restarted inside one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipelines.archive.store import ArchiveStore, doc_id
+from replica.corpus import Corpus
+from replica.server import ReplicaServer
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO.parent / "shared" / "samples" / "html"
+SEEDS = REPO / "replica" / "seeds"
+DEFAULT_PAGES = 300
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"real HTML samples not found at {SAMPLES} (../shared is not beside the repo)")
+    return SAMPLES
+
+
+def fetch(server: ReplicaServer, url: str) -> bytes:
+    """GET a real URL from the replica, as the crawler's host-map handler does."""
+    parts = urlsplit(url)
+    target = server.url + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request = urllib.request.Request(target, headers={"Host": parts.netloc})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body: bytes = response.read()
+    return body
+
+
+def run_xxgk(*args: str, timeout: float = 300, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run the `xxgk` command as a user would (a child process), capturing its output."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+@dataclass
+class Archive:
+    """An archive on disk with helpers to find what the tests look for."""
+
+    root: Path
+
+    @property
+    def store(self) -> ArchiveStore:
+        return ArchiveStore(self.root, fsync=False)
+
+    def versions(self, url: str, site: str) -> list[dict[str, Any]]:
+        store = self.store
+        ident = doc_id(url)
+        return [store.load_version(site, ident, v) for v in store.versions(site, ident)]
+
+    def latest(self, url: str, site: str) -> dict[str, Any] | None:
+        versions = self.versions(url, site)
+        return versions[-1] if versions else None
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text("utf-8")) for p in self.store.iter_documents()]
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for path in sorted((self.root / "failures").glob("*.jsonl"))
+                for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+    def captures(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for path in sorted((self.root / "runs").glob("*.captures.jsonl"))
+                for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text("utf-8")) for p in sorted((self.root / "runs").glob("*Z-*.json"))]
+
+
+@dataclass
+class Crawled:
+    archive: Archive
+    server: ReplicaServer
+    corpus: Corpus
+    result: subprocess.CompletedProcess[str]
+
+
+def crawl(archive: Path, server: ReplicaServer, *extra: str) -> subprocess.CompletedProcess[str]:
+    result = run_xxgk("crawl", *extra, "--archive", str(archive), "--replica", server.url,
+                      "-s", "LOG_LEVEL=WARNING")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return Corpus(seed=1, pages=DEFAULT_PAGES)
+
+
+@pytest.fixture(scope="session")
+def server(corpus: Corpus) -> Iterator[ReplicaServer]:
+    with ReplicaServer(corpus) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def crawled(tmp_path_factory: pytest.TempPathFactory, server: ReplicaServer, corpus: Corpus) -> Crawled:
+    """One full crawl of every site of the default replica, shared by the read-only tests."""
+    root = tmp_path_factory.mktemp("archive")
+    result = crawl(root, server)
+    return Crawled(Archive(root), server, corpus, result)

@@ -1,0 +1,42 @@
+"""Re-crawls: an unchanged page adds no version (hit counters notwithstanding); a changed page adds one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Archive, crawl
+from replica.corpus import Corpus
+from replica.server import ReplicaServer
+
+SEED_SIPING = "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html"
+
+
+def test_second_crawl_adds_no_version_and_a_change_adds_one(tmp_path: Path) -> None:
+    corpus = Corpus(seed=7, pages=150)
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(corpus) as server:
+        crawl(archive.root, server, "siping", "fuxin")
+        first = {p.parent.name: sorted(p.parent.glob("v*.json")) for p in archive.store.iter_documents()}
+        assert first
+
+        result = crawl(archive.root, server, "siping", "fuxin")
+        second = {p.parent.name: sorted(p.parent.glob("v*.json")) for p in archive.store.iter_documents()}
+        assert second == first, "an unchanged re-crawl must not add versions"
+        assert "unchanged" in result.stdout
+        runs = sorted(archive.runs(), key=lambda run: run["run_id"])
+        assert sum(run["documents"]["unchanged"] for run in runs[-2:]) > 0
+        assert sum(run["documents"]["new"] + run["documents"]["changed"] for run in runs[-2:]) == 0
+
+        fuxin_page = next(t.url for t in corpus.documents()
+                          if t.site == "fuxin" and t.kind != "attachment" and not t.fault)
+        server.edit(SEED_SIPING, "补充说明：本报告于2018年3月20日更正。")
+        server.edit(fuxin_page, "更正：联系电话已更新。")
+        crawl(archive.root, server, "siping", "fuxin")
+
+    for url, site, added in ((SEED_SIPING, "siping", "补充说明"), (fuxin_page, "fuxin", "更正")):
+        versions = archive.versions(url, site)
+        assert [v["version"] for v in versions] == [1, 2]
+        assert versions[1]["previous_version"] == 1
+        assert added in versions[1]["text"] and added not in versions[0]["text"]
+    third = {p.parent.name: sorted(p.parent.glob("v*.json")) for p in archive.store.iter_documents()}
+    assert sum(len(v) for v in third.values()) == sum(len(v) for v in first.values()) + 2
