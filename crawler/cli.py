@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crawler.summary import format_summary
 
@@ -24,7 +25,7 @@ def _key_value(text: str) -> tuple[str, str]:
     return name, value
 
 
-def run_crawl(
+def crawl_sites(
     sites: Sequence[str],
     *,
     archive: Path,
@@ -32,8 +33,12 @@ def run_crawl(
     profile: str | None = None,
     spider_args: dict[str, str] | None = None,
     settings_overrides: dict[str, str] | None = None,
-) -> int:
-    """Crawl ``sites`` (all known sites when empty) into ``archive``; print the summary."""
+    spider_cls: type | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Crawl ``sites`` (every known site when empty) into ``archive``; return each crawl's stats.
+
+    ``spider_cls`` replaces the site spiders by one spider class (the benchmark's bare crawler).
+    """
     _project_settings_env()
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -44,9 +49,9 @@ def run_crawl(
     names = list(sites) or sorted(known)
     unknown = [n for n in names if n not in known]
     if unknown:
-        print(f"xxgk crawl: unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
-              file=sys.stderr)
-        return 2
+        raise UnknownSiteError(
+            f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     settings = get_project_settings()
     settings.set("XXGK_ARCHIVE", str(archive), priority="cmdline")
     if replica:
@@ -58,15 +63,29 @@ def run_crawl(
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
     crawlers = []
-    for name in names:
-        crawler = process.create_crawler(name)
+    targets: list[Any] = [spider_cls] if spider_cls is not None else names
+    for target in targets:
+        crawler = process.create_crawler(target)
         crawlers.append(crawler)
         process.crawl(crawler, **(spider_args or {}))
     process.start()
-    results = []
-    for crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        results.append((crawler.spidercls.name, stats))
+    return [
+        (crawler.spidercls.name, crawler.stats.get_stats() if crawler.stats else {})
+        for crawler in crawlers
+    ]
+
+
+class UnknownSiteError(ValueError):
+    """A site name given on the command line has no definition."""
+
+
+def run_crawl(sites: Sequence[str], *, archive: Path, **options: Any) -> int:
+    """Crawl and print the summary; exit status 0 when every crawl finished."""
+    try:
+        results = crawl_sites(sites, archive=archive, **options)
+    except UnknownSiteError as exc:
+        print(f"xxgk crawl: {exc}", file=sys.stderr)
+        return 2
     print(format_summary(results, archive))
     finished = all(stats.get("finish_reason") == "finished" for _name, stats in results)
     return 0 if finished else 1
