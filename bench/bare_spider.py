@@ -16,7 +16,7 @@ class BareSpider(Spider):
     """Follows every link inside the known sites (TRS script pagination included) and does nothing."""
 
     name = "bare"
-    custom_settings = {"ITEM_PIPELINES": {}}
+    custom_settings = {"ITEM_PIPELINES": {}}  # noqa: RUF012 - Scrapy reads it as a class attribute
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

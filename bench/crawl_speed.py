@@ -26,8 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_replica(pages: int, seed: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "replica", "--port", "0", "--pages", str(pages), "--seed", str(seed)],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "replica",
+            "--port",
+            "0",
+            "--pages",
+            str(pages),
+            "--seed",
+            str(seed),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -39,8 +51,18 @@ def run_one(mode: str, replica: str, archive: Path) -> dict[str, Any]:
     """Run one crawl in a child process; return its stats and peak RSS."""
     out = archive.with_suffix(".json")
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", mode, "--replica", replica,
-         "--archive", str(archive), "--out", str(out)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            "--replica",
+            replica,
+            "--archive",
+            str(archive),
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
     )
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -60,16 +82,33 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
     from crawler.cli import crawl_sites
 
     spider_cls = BareSpider if mode == "bare" else None
-    results = crawl_sites([], archive=archive, replica=replica, profile="bench",
-                          spider_cls=spider_cls, settings_overrides={"LOG_LEVEL": "ERROR"})
+    results = crawl_sites(
+        [],
+        archive=archive,
+        replica=replica,
+        profile="bench",
+        spider_cls=spider_cls,
+        settings_overrides={"LOG_LEVEL": "ERROR"},
+    )
     pages = sum(int(stats.get("response_received_count", 0)) for _n, stats in results)
     # Sites crawl concurrently in one reactor: the run lasts as long as the longest crawl.
     elapsed = max(float(stats.get("elapsed_time_seconds", 0.0)) for _n, stats in results)
-    documents = sum(int(stats.get(f"xxgk/documents/{k}", 0)) for _n, stats in results
-                    for k in ("new", "changed", "unchanged"))
-    out.write_text(json.dumps({"mode": mode, "pages": pages, "elapsed_s": round(elapsed, 3),
-                               "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
-                               "documents": documents}))
+    documents = sum(
+        int(stats.get(f"xxgk/documents/{k}", 0))
+        for _n, stats in results
+        for k in ("new", "changed", "unchanged")
+    )
+    out.write_text(
+        json.dumps(
+            {
+                "mode": mode,
+                "pages": pages,
+                "elapsed_s": round(elapsed, 3),
+                "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
+                "documents": documents,
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -113,10 +152,14 @@ def main() -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=1))
-    print(f"bare: {best['bare']['pages_per_s']} pages/s ({best['bare']['pages']} pages, "
-          f"peak RSS {best['bare']['peak_rss_mib']} MiB)")
-    print(f"full: {best['full']['pages_per_s']} pages/s ({best['full']['pages']} pages, "
-          f"peak RSS {best['full']['peak_rss_mib']} MiB)")
+    print(
+        f"bare: {best['bare']['pages_per_s']} pages/s ({best['bare']['pages']} pages, "
+        f"peak RSS {best['bare']['peak_rss_mib']} MiB)"
+    )
+    print(
+        f"full: {best['full']['pages_per_s']} pages/s ({best['full']['pages']} pages, "
+        f"peak RSS {best['full']['peak_rss_mib']} MiB)"
+    )
     print(f"ratio full/bare: {ratio:.2f} (target ≥ 0.80)")
     return 0
 

@@ -49,9 +49,7 @@ def crawl_sites(
     names = list(sites) or sorted(known)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise UnknownSiteError(
-            f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        )
+        raise UnknownSiteError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     settings = get_project_settings()
     settings.set("XXGK_ARCHIVE", str(archive), priority="cmdline")
     if replica:
@@ -70,8 +68,7 @@ def crawl_sites(
         process.crawl(crawler, **(spider_args or {}))
     process.start()
     return [
-        (crawler.spidercls.name, crawler.stats.get_stats() if crawler.stats else {})
-        for crawler in crawlers
+        (crawler.spidercls.name, crawler.stats.get_stats() if crawler.stats else {}) for crawler in crawlers
     ]
 
 
@@ -138,8 +135,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     server.start()
     try:
         print(f"replica serving {server.url}; crawling it into {archive}", flush=True)
-        return run_crawl([], archive=archive, replica=server.url,
-                         settings_overrides={"LOG_LEVEL": args.log_level})
+        return run_crawl(
+            [],
+            archive=archive,
+            replica=server.url,
+            settings_overrides={"LOG_LEVEL": args.log_level},
+        )
     finally:
         server.stop()
 
@@ -154,12 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("sites", nargs="*", help="site names (default: every site definition)")
     crawl.add_argument("--archive", default="archive", help="archive directory (default ./archive)")
     crawl.add_argument("--replica", metavar="URL", help="fetch the real URLs from a replica at URL")
-    crawl.add_argument("--profile", choices=["polite", "replica", "bench"],
-                       help="settings profile (default: polite; replica with --replica)")
-    crawl.add_argument("-a", "--arg", action="append", type=_key_value, metavar="NAME=VALUE",
-                       help="spider argument, e.g. -a units=fgw_12305 -a columns=ndbg")
-    crawl.add_argument("-s", "--set", action="append", type=_key_value, metavar="NAME=VALUE",
-                       help="Scrapy setting override")
+    crawl.add_argument(
+        "--profile",
+        choices=["polite", "replica", "bench"],
+        help="settings profile (default: polite; replica with --replica)",
+    )
+    crawl.add_argument(
+        "-a",
+        "--arg",
+        action="append",
+        type=_key_value,
+        metavar="NAME=VALUE",
+        help="spider argument, e.g. -a units=fgw_12305 -a columns=ndbg",
+    )
+    crawl.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        type=_key_value,
+        metavar="NAME=VALUE",
+        help="Scrapy setting override",
+    )
     crawl.set_defaults(func=cmd_crawl)
 
     parse = sub.add_parser("parse", help="parse one saved page (HTML or extracted text) to JSON")

@@ -49,9 +49,7 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         settings = crawler.settings
-        self._map = host_map_from_settings(
-            settings.getdict("XXGK_HOST_MAP"), settings.get("XXGK_REPLICA")
-        )
+        self._map = host_map_from_settings(settings.getdict("XXGK_HOST_MAP"), settings.get("XXGK_REPLICA"))
 
     async def download_request(self, request: Request) -> Response:
         parts = urlsplit(request.url)

@@ -42,11 +42,21 @@ def parse_file(path: Path, *, url: str | None = None, site_name: str | None = No
         extracted = extract_page(page_url, body, None, dict(site.extract) if site else None)
         if "not_html" in extracted.problems or not extracted.text:
             raise ParseInputError(f"{path}: no readable body ({', '.join(extracted.problems)})")
-        parsed = parse_document(extracted.text, title=extracted.title,
-                                publish_date=extracted.chrome.get("publish_date"),
-                                chrome=extracted.chrome, hints=hints)
-        return {**parsed, "url": url, "text": extracted.text, "chrome": extracted.chrome,
-                "encoding": extracted.encoding.used, "attachments": [a.url for a in extracted.attachments]}
+        parsed = parse_document(
+            extracted.text,
+            title=extracted.title,
+            publish_date=extracted.chrome.get("publish_date"),
+            chrome=extracted.chrome,
+            hints=hints,
+        )
+        return {
+            **parsed,
+            "url": url,
+            "text": extracted.text,
+            "chrome": extracted.chrome,
+            "encoding": extracted.encoding.used,
+            "attachments": [a.url for a in extracted.attachments],
+        }
     text, encoding = decode_html(body)
     if encoding.replacements > max(3, len(text) // 100):
         raise ParseInputError(f"{path}: undecodable ({encoding.replacements} bad byte sequences)")
@@ -56,7 +66,11 @@ def parse_file(path: Path, *, url: str | None = None, site_name: str | None = No
     if isinstance(title_line, str) and kept and kept[0] == title_line:
         kept = kept[1:]  # the page title above the date line is chrome, not body
     body_text = "\n".join(" ".join(line.split()) for line in kept)
-    parsed = parse_document(body_text, title=title_line if isinstance(title_line, str) else None,
-                            publish_date=fields.get("publish_date"),  # type: ignore[arg-type]
-                            chrome=fields, hints=hints)
+    parsed = parse_document(
+        body_text,
+        title=title_line if isinstance(title_line, str) else None,
+        publish_date=fields.get("publish_date"),  # type: ignore[arg-type]
+        chrome=fields,
+        hints=hints,
+    )
     return {**parsed, "url": url, "text": body_text, "chrome": fields, "encoding": encoding.used}

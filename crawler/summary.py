@@ -37,8 +37,14 @@ def summary_rows(results: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[
             if column == "site":
                 row.append(name)
             elif column == "attachments":
-                row.append(str(sum(int(stats.get(f"xxgk/attachments/{k}", 0) or 0)
-                                   for k in ("new", "changed", "unchanged"))))
+                row.append(
+                    str(
+                        sum(
+                            int(stats.get(f"xxgk/attachments/{k}", 0) or 0)
+                            for k in ("new", "changed", "unchanged")
+                        )
+                    )
+                )
             else:
                 assert key is not None
                 row.append(str(stats.get(key, 0 if column != "finish" else "?")))
@@ -52,8 +58,9 @@ def format_summary(results: Sequence[tuple[str, Mapping[str, Any]]], archive: Pa
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["", "crawl summary"]
     for row in [header, *rows]:
-        lines.append("  ".join(_pad(cell, widths[i], right=0 < i < len(header) - 1)
-                               for i, cell in enumerate(row)))
+        lines.append(
+            "  ".join(_pad(cell, widths[i], right=0 < i < len(header) - 1) for i, cell in enumerate(row))
+        )
     failures = sum(int(stats.get("xxgk/failures", 0) or 0) for _n, stats in results)
     lines.append(f"archive: {archive.resolve()}")
     if failures:

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-from pipelines.archive.store import ArchiveStore, doc_id
 from replica.corpus import Corpus
 from replica.server import ReplicaServer
+
+from pipelines.archive.store import ArchiveStore, doc_id
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "samples" / "html"
@@ -50,7 +50,12 @@ def run_xxgk(*args: str, timeout: float = 300, cwd: Path = REPO) -> subprocess.C
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -77,12 +82,20 @@ class Archive:
         return [json.loads(p.read_text("utf-8")) for p in self.store.iter_documents()]
 
     def failures(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for path in sorted((self.root / "failures").glob("*.jsonl"))
-                for line in path.read_text("utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)
+            for path in sorted((self.root / "failures").glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip()
+        ]
 
     def captures(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for path in sorted((self.root / "runs").glob("*.captures.jsonl"))
-                for line in path.read_text("utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)
+            for path in sorted((self.root / "runs").glob("*.captures.jsonl"))
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip()
+        ]
 
     def runs(self) -> list[dict[str, Any]]:
         return [json.loads(p.read_text("utf-8")) for p in sorted((self.root / "runs").glob("*Z-*.json"))]
@@ -97,8 +110,16 @@ class Crawled:
 
 
 def crawl(archive: Path, server: ReplicaServer, *extra: str) -> subprocess.CompletedProcess[str]:
-    result = run_xxgk("crawl", *extra, "--archive", str(archive), "--replica", server.url,
-                      "-s", "LOG_LEVEL=WARNING")
+    result = run_xxgk(
+        "crawl",
+        *extra,
+        "--archive",
+        str(archive),
+        "--replica",
+        server.url,
+        "-s",
+        "LOG_LEVEL=WARNING",
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return result
 

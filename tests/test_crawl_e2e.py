@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SEEDS, Crawled
+
 from pipelines.archive.record import schema_errors
 
 SEED_SIPING = "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html"
-CHROME_LINES = re.compile(r"^(登录\s*注册|发布日期|点击数|日期[:：]|浏览量|责任编辑|文字大小|打印|关闭|当前位置|主办|网站标识码)")
+CHROME_LINES = re.compile(
+    r"^(登录\s*注册|发布日期|点击数|日期[:：]|浏览量|责任编辑|文字大小|打印|关闭|当前位置|主办|网站标识码)"
+)
 
 
 def seed_lines(name: str, after: str | None = None) -> list[str]:
@@ -80,8 +83,16 @@ def test_every_generated_page_archived_with_true_fields(crawled: Crawled) -> Non
             mismatches.append(f"missing {truth.url}")
             continue
         checked += 1
-        for field in ("title", "publish_date", "agency", "doc_type", "report_year", "signed_by",
-                      "signed_date", "text"):
+        for field in (
+            "title",
+            "publish_date",
+            "agency",
+            "doc_type",
+            "report_year",
+            "signed_by",
+            "signed_date",
+            "text",
+        ):
             if doc[field] != getattr(truth, field):
                 mismatches.append(f"{truth.url} {field}: {doc[field]!r} != {getattr(truth, field)!r}")
         for key, value in truth.region.items():
@@ -115,7 +126,14 @@ def test_gb18030_pages_decoded(crawled: Crawled) -> None:
 
 def test_faults_recorded_not_archived(crawled: Crawled) -> None:
     faults = [t for t in crawled.corpus.documents() if t.fault]
-    assert {t.fault for t in faults} >= {"404", "500", "empty", "no_title", "undecodable", "not_html"}
+    assert {t.fault for t in faults} >= {
+        "404",
+        "500",
+        "empty",
+        "no_title",
+        "undecodable",
+        "not_html",
+    }
     failures = {f["url"]: f for f in crawled.archive.failures()}
     for truth in faults:
         assert truth.url in failures, f"no failure record for {truth.fault} {truth.url}"
@@ -142,8 +160,9 @@ def test_attachments_kept(crawled: Crawled) -> None:
         assert doc["raw"]["sha256"] == truth.sha256
         exts.add(truth.url.rsplit(".", 1)[-1].lower())
     assert "pdf" in exts
-    pages_with_attachments = [t for t in crawled.corpus.documents() if t.attachments and not t.fault
-                              and t.kind != "attachment"]
+    pages_with_attachments = [
+        t for t in crawled.corpus.documents() if t.attachments and not t.fault and t.kind != "attachment"
+    ]
     for truth in pages_with_attachments[:20]:
         doc = crawled.archive.latest(truth.url, truth.site)
         assert doc is not None
@@ -156,8 +175,13 @@ def test_archive_records_real_urls_and_matches_schema(crawled: Crawled) -> None:
     for doc in documents:
         assert schema_errors(doc) == [], doc["url"]
         assert "127.0.0.1" not in doc["url"]
-        assert doc["url"].startswith(("http://txqxxgk.siping.gov.cn/", "https://www.fxxh.gov.cn/",
-                                      "http://tdqxxgk.siping.gov.cn/"))
+        assert doc["url"].startswith(
+            (
+                "http://txqxxgk.siping.gov.cn/",
+                "https://www.fxxh.gov.cn/",
+                "http://tdqxxgk.siping.gov.cn/",
+            )
+        )
         raw = crawled.archive.store.read_raw(doc["raw"]["sha256"])
         assert len(raw) == doc["raw"]["size"]
         if doc["kind"] == "page":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import jsonschema
 import pytest
 
 from pipelines.parse import (
@@ -30,7 +32,9 @@ from pipelines.parse import (
     resolve_region,
 )
 
-SEEDS = Path(__file__).resolve().parents[1] / "replica" / "seeds"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "replica" / "seeds"
+DOCUMENT_SCHEMA = ROOT / "pipelines" / "archive" / "document.schema.json"
 SEED_000 = SEEDS / "000_86e897f74c26ea25.txt"
 SEED_004 = SEEDS / "004_06686d2d0afa0829.txt"
 TITLE_000 = "铁西区站前街2017年政府信息公开工作年度报告"
@@ -47,6 +51,11 @@ def sections_of(doc: dict[str, object]) -> list[dict[str, Any]]:
     sections = doc["sections"]
     assert isinstance(sections, list)
     return sections
+
+
+def tree(lines: list[str]) -> list[dict[str, Any]]:
+    # The sections are plain dicts typed dict[str, object]; tests read their values freely.
+    return cast(list[dict[str, Any]], build_sections(lines))
 
 
 def titles(sections: list[dict[str, Any]]) -> list[str | None]:
@@ -127,6 +136,19 @@ def test_seed_000_sections(doc_000: dict[str, object]) -> None:
     assert "2017年3月18日" not in last_text
 
 
+def test_parsed_fields_follow_the_archive_schema(doc_000: dict[str, object]) -> None:
+    schema = json.loads(DOCUMENT_SCHEMA.read_text(encoding="utf-8"))
+    fields_only = {
+        "type": "object",
+        "properties": {k: v for k, v in schema["properties"].items() if k in DOCUMENT_KEYS},
+        "$defs": schema["$defs"],
+    }
+    untitled = parse_document(SEED_004.read_text(encoding="utf-8"), publish_date="2018-04-02")
+    for doc in (doc_000, untitled):
+        jsonschema.validate(doc, fields_only)
+    assert set(DOCUMENT_KEYS) <= set(schema["properties"])
+
+
 def test_seed_000_with_chrome_lines_still_in_text() -> None:
     # The seed as given: `登录 注册` and `发布日期:…点击数:` are never taken for the title.
     doc = parse_document(SEED_000.read_text(encoding="utf-8"))
@@ -189,10 +211,8 @@ def test_seed_004_sections(doc_004: dict[str, object]) -> None:
     assert two[0]["title"] == "主动公开政府信息类别"
     assert two[0]["text"].startswith("机构职能类：领导分工")
     # (二)'s first sentence is too long for a title: kept as an untitled numbered paragraph.
-    assert two[1]["title"] is None
-    assert two[1]["text"].startswith(
-        "通过网站、报刊、政务公开栏、微信公众号等方式主动公开相关信息52条。"
-    )
+    assert two[1]["title"] == ""
+    assert two[1]["text"].startswith("通过网站、报刊、政务公开栏、微信公众号等方式主动公开相关信息52条。")
     assert two[2]["title"] == "主动公开信息的具体举措"
 
 
@@ -223,19 +243,13 @@ def test_agency_order() -> None:
     }
     hints: dict[str, object] = {"unit_name": "站前街道", "agency_breadcrumb_level": 2}
     signed = BODY + "\n四平市铁西区站前街道办事处\n2018年1月20日"
-    assert parse_document(signed, title=TITLE_000, chrome=chrome)["agency"] == (
-        "四平市铁西区站前街道办事处"
-    )
-    assert parse_document(BODY, title=TITLE_000, chrome=chrome, hints=hints)["agency"] == (
-        "铁西区住建局"
-    )
+    assert parse_document(signed, title=TITLE_000, chrome=chrome)["agency"] == ("四平市铁西区站前街道办事处")
+    assert parse_document(BODY, title=TITLE_000, chrome=chrome, hints=hints)["agency"] == ("铁西区住建局")
     no_source = {"breadcrumb": chrome["breadcrumb"]}
-    assert parse_document(BODY, title=TITLE_000, chrome=no_source, hints=hints)["agency"] == (
-        "站前街道"
+    assert parse_document(BODY, title=TITLE_000, chrome=no_source, hints=hints)["agency"] == ("站前街道")
+    assert parse_document(BODY, title=TITLE_000, hints={"unit_name": "站前街道办事处"})["agency"] == (
+        "站前街道办事处"
     )
-    assert parse_document(BODY, title=TITLE_000, hints={"unit_name": "站前街道办事处"})[
-        "agency"
-    ] == ("站前街道办事处")
     assert parse_document(BODY, title=TITLE_000)["agency"] == "铁西区站前街"
 
 
@@ -452,7 +466,7 @@ def test_sections_tree_of_four_levels() -> None:
         "二、其他需要报告的事项",
         "无。",
     ]
-    sections = build_sections(lines)
+    sections = tree(lines)
     assert titles(sections) == ["总体情况", "其他需要报告的事项"]
     one = sections[0]
     assert one["text"] == "总体段落。"
@@ -483,7 +497,7 @@ def test_flattened_standard_table_rows_are_not_sections() -> None:
         "四、政府信息公开行政复议、行政诉讼情况",
         "七、其他",
     ]
-    sections = build_sections(lines)
+    sections = tree(lines)
     assert titles(sections) == [
         "收到和处理政府信息公开申请情况",
         "政府信息公开行政复议、行政诉讼情况",
@@ -494,14 +508,12 @@ def test_flattened_standard_table_rows_are_not_sections() -> None:
 
 
 def test_long_numbered_paragraph_needs_its_sequence() -> None:
-    long_first = (
-        "（二）通过网站、报刊、政务公开栏、微信公众号等方式主动公开相关信息五十二条。其余。"
-    )
+    long_first = "（二）通过网站、报刊、政务公开栏、微信公众号等方式主动公开相关信息五十二条。其余。"
     assert parse_heading(long_first) is None
-    alone = build_sections(["一、概述", long_first])
+    alone = tree(["一、概述", long_first])
     assert alone[0]["children"] == []
-    after_one = build_sections(["一、概述", "（一）类别", long_first])
-    assert [c["title"] for c in after_one[0]["children"]] == ["类别", None]
+    after_one = tree(["一、概述", "（一）类别", long_first])
+    assert [c["title"] for c in after_one[0]["children"]] == ["类别", ""]
 
 
 # --- title, signature -----------------------------------------------------------------------
@@ -607,6 +619,8 @@ def test_report_year_sources() -> None:
     opening = ["现将本局2019年政府信息公开工作情况报告如下："]
     assert find_report_year(None, opening) == 2019
     assert find_report_year("政府信息公开工作年度报告", ["全年公开信息10条。"]) is None
+    # Not a plausible report year: the body's period is used instead.
+    assert find_report_year("1901年政府信息公开年度报告", period) == 2017
 
 
 def test_notice_has_no_report_year_nor_anomalies() -> None:

@@ -27,8 +27,9 @@ def test_second_crawl_adds_no_version_and_a_change_adds_one(tmp_path: Path) -> N
         assert sum(run["documents"]["unchanged"] for run in runs[-2:]) > 0
         assert sum(run["documents"]["new"] + run["documents"]["changed"] for run in runs[-2:]) == 0
 
-        fuxin_page = next(t.url for t in corpus.documents()
-                          if t.site == "fuxin" and t.kind != "attachment" and not t.fault)
+        fuxin_page = next(
+            t.url for t in corpus.documents() if t.site == "fuxin" and t.kind != "attachment" and not t.fault
+        )
         server.edit(SEED_SIPING, "补充说明：本报告于2018年3月20日更正。")
         server.edit(fuxin_page, "更正：联系电话已更新。")
         crawl(archive.root, server, "siping", "fuxin")

@@ -17,9 +17,24 @@ SEED_SIPING = "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320
 def test_scrapy_shell_offers_project_helpers(server: ReplicaServer) -> None:
     code = "(parse()['title'], parse()['agency'], clean().splitlines()[-1], site.name)"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "shell", SEED_SIPING, "-c", code,
-         "-s", f"XXGK_REPLICA={server.url}", "-s", "LOG_LEVEL=ERROR"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "shell",
+            SEED_SIPING,
+            "-c",
+            code,
+            "-s",
+            f"XXGK_REPLICA={server.url}",
+            "-s",
+            "LOG_LEVEL=ERROR",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

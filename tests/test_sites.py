@@ -22,20 +22,33 @@ def test_known_sites_and_families() -> None:
 
 def test_classification() -> None:
     siping = all_sites()["siping"]
-    assert siping.classify("http://txqxxgk.siping.gov.cn/zsts/") == ("category", {"category": "zsts"})
+    assert siping.classify("http://txqxxgk.siping.gov.cn/zsts/") == (
+        "category",
+        {"category": "zsts"},
+    )
     kind, groups = siping.classify(
-        "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html") or ("", {})
+        "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html"
+    ) or ("", {})
     assert kind == "detail" and groups["unit"] == "fgw_12305" and groups["column"] == "ndbg"
     assert siping.classify("http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/index_3.html")[0] == "list"  # type: ignore[index]
     assert siping.classify("http://tdqxxgk.siping.gov.cn/zsts/") is None  # another site's host
     fuxin = all_sites()["fuxin"]
-    assert fuxin.classify("https://www.fxxh.gov.cn/channel/list/101.html?pageNo=3") == ("list", {"column": "101"})
+    assert fuxin.classify("https://www.fxxh.gov.cn/channel/list/101.html?pageNo=3") == (
+        "list",
+        {"column": "101"},
+    )
     assert fuxin.classify("https://www.fxxh.gov.cn/content/2014/635027.html") == ("detail", {})
 
 
 def test_bad_definitions_are_named_errors() -> None:
-    base = {"name": "x", "family": "trs", "hosts": ["a.gov.cn"], "start_urls": ["http://a.gov.cn/"],
-            "patterns": {"list": "^/$"}, "follow": {"start": ["list"]}}
+    base = {
+        "name": "x",
+        "family": "trs",
+        "hosts": ["a.gov.cn"],
+        "start_urls": ["http://a.gov.cn/"],
+        "patterns": {"list": "^/$"},
+        "follow": {"start": ["list"]},
+    }
     parse_site(base)
     with pytest.raises(SiteDefinitionError, match="family"):
         parse_site({**base, "family": "wordpress"})
@@ -50,8 +63,10 @@ def test_bad_definitions_are_named_errors() -> None:
 def test_trs_pagination_from_create_page_html() -> None:
     html = '<script>createPageHTML(4, 0, "index", "html");</script>'
     assert trs_page_urls(html, "http://h/zsts/fgw_1/ndbg/index.html") == [
-        "http://h/zsts/fgw_1/ndbg/index_1.html", "http://h/zsts/fgw_1/ndbg/index_2.html",
-        "http://h/zsts/fgw_1/ndbg/index_3.html"]
+        "http://h/zsts/fgw_1/ndbg/index_1.html",
+        "http://h/zsts/fgw_1/ndbg/index_2.html",
+        "http://h/zsts/fgw_1/ndbg/index_3.html",
+    ]
     assert trs_page_urls('createPageHTML(4, 2, "index", "html")', "http://h/a/index_2.html") == []
     assert trs_page_urls("no pager here", "http://h/a/") == []
 

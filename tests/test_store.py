@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from pipelines.archive.files import atomic_write
 from pipelines.archive.record import normalize_for_digest, schema_errors, text_digest
@@ -49,28 +52,19 @@ def test_raw_and_text_blobs(tmp_path: Path) -> None:
     assert (tmp_path / text_ref.path).read_text("utf-8") == "一、情况概述\n正文"
 
 
-def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypatch: object) -> None:
+def test_atomic_write_leaves_old_file_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "doc.json"
     atomic_write(target, b'{"v": 1}', fsync=False)
 
-    class Boom(Exception):
-        pass
-
-    import os
-
-    real_replace = os.replace
-
     def failing_replace(src: str, dst: str) -> None:
-        raise Boom
+        raise KeyboardInterrupt  # as if the process were stopped between write and rename
 
-    os.replace = failing_replace  # type: ignore[assignment]
-    try:
-        try:
-            atomic_write(target, b'{"v": 2, "half": ', fsync=False)
-        except Boom:
-            pass
-    finally:
-        os.replace = real_replace
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b'{"v": 2, "half": ', fsync=False)
+    monkeypatch.undo()
     assert json.loads(target.read_bytes()) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["doc.json"]
 

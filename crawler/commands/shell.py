@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.commands.shell import Command as ScrapyShellCommand
 from scrapy.http import Response
 
+from crawler.http import charset_from_content_type, header
 from crawler.sites import site_for_url
 from pipelines.extract import ExtractedPage, extract_page
 from pipelines.parse import parse_document
@@ -19,20 +20,24 @@ from pipelines.parse import parse_document
 
 def extract_response(response: Response) -> ExtractedPage:
     site = site_for_url(response.url)
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    charset = content_type.split("charset=", 1)[1].split(";")[0].strip() if "charset=" in content_type else None
+    charset = charset_from_content_type(header(response, "Content-Type"))
     return extract_page(response.url, response.body, charset, dict(site.extract) if site else None)
 
 
 def parse_response(response: Response) -> dict[str, Any]:
     site = site_for_url(response.url)
     page = extract_response(response)
-    return parse_document(page.text, title=page.title, publish_date=page.chrome.get("publish_date"),  # type: ignore[arg-type]
-                          chrome=page.chrome, hints=site.hints() if site else {})
+    return parse_document(
+        page.text,
+        title=page.title,
+        publish_date=page.chrome.get("publish_date"),  # type: ignore[arg-type]
+        chrome=page.chrome,
+        hints=site.hints() if site else {},
+    )
 
 
 class Command(ScrapyShellCommand):
-    def update_vars(self, vars: dict[str, Any]) -> None:  # noqa: A002 - Scrapy's signature
+    def update_vars(self, vars: dict[str, Any]) -> None:
         def current(response: Response | None) -> Response:
             found = response if response is not None else vars.get("response")
             if found is None:

@@ -17,6 +17,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
 from crawler.links import is_attachment
 from crawler.profiles import PROFILES
@@ -128,8 +129,12 @@ class PortalSpider(Spider):
                     url,
                     callback=self.parse_attachment,
                     errback=self.on_error,
-                    meta={"xxgk_kind": "attachment", "xxgk_referer": response.url,
-                          "xxgk_groups": {}, "xxgk_link_text": text},
+                    meta={
+                        "xxgk_kind": "attachment",
+                        "xxgk_referer": response.url,
+                        "xxgk_groups": {},
+                        "xxgk_link_text": text,
+                    },
                 )
 
     def _attachment_links(self, response: Response) -> Iterator[tuple[str, str]]:
@@ -146,15 +151,8 @@ class PortalSpider(Spider):
     # Items ------------------------------------------------------------------------------------
 
     def capture(self, response: Response, kind: str) -> PageItem:
-        headers = {
-            name: response.headers.get(name, b"").decode("latin-1")
-            for name in KEPT_HEADERS
-            if response.headers.get(name)
-        }
-        charset = None
-        content_type = headers.get("Content-Type", "")
-        if "charset=" in content_type.lower():
-            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+        headers = {name: value for name in KEPT_HEADERS if (value := header(response, name))}
+        charset = charset_from_content_type(headers.get("Content-Type", ""))
         meta = response.meta
         return PageItem(
             url=response.url,
@@ -164,7 +162,7 @@ class PortalSpider(Spider):
             status=response.status,
             headers=headers,
             body=response.body,
-            http_charset=charset or None,
+            http_charset=charset,
             referer=meta.get("xxgk_referer"),
             groups=dict(meta.get("xxgk_groups") or {}),
             link_text=meta.get("xxgk_link_text"),
@@ -173,7 +171,7 @@ class PortalSpider(Spider):
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
         request = failure.request  # type: ignore[attr-defined]
         status: int | None = None
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             reason, message = f"http_{status}", f"HTTP {status}"
         else:
