@@ -1,0 +1,99 @@
+"""Numbered headings of a report: 一、 (level 1), （一） (2), 1. (3), (1) / ① (4)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numerals import cn_to_int
+from .textnorm import fold_with_map, squeeze_cjk_spaces
+
+_CN = "一二三四五六七八九十"
+
+# Matched on the folded line: （一） is already (一), ㈠ became (一), ⑴ became (1), ⒈ became 1.
+# Spaces may sit anywhere inside the marker (`一 、概 述`).
+_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"【\s*(?P<n>[{_CN}]{{1,3}})\s*】\s*[、.,]?")),
+    (1, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.,]")),
+    (2, re.compile(rf"[(〔\[]\s*(?P<n>[{_CN}]{{1,3}})\s*[)〕\]]\s*[、.]?")),
+    (3, re.compile(r"(?P<n>\d{1,2})\s*[、.](?!\s*\d)")),
+    (4, re.compile(r"[(\[]\s*(?P<n>\d{1,2})\s*[)\]]\s*[、.]?")),
+    (4, re.compile(r"(?P<c>[\u2460-\u2473])\s*[、.]?")),
+)
+
+# A glued heading (`（一）加强组织领导。我街不断…`) ends at the first of these.
+_TITLE_END = re.compile(r"[。:;!?]")
+MAX_GLUED_TITLE = 30
+# A heading alone on its line is short; longer lines are prose that happens to start with 一、.
+MAX_HEADING_LINE = 40
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A line recognised as a numbered heading.
+
+    `marker` is the numbering as written (`（一）`, `1.`, `【一】`), `number` the bare numeral
+    (`一`, `1`; circled numbers become Arabic), `value` its integer value. `title` is None when the
+    line is a numbered paragraph whose first sentence is too long to be a title; `text` is what
+    followed the title on the same line.
+    """
+
+    level: int
+    marker: str
+    number: str
+    value: int
+    title: str | None
+    text: str
+
+
+def parse_heading(line: str, *, allow_untitled: bool = False) -> Heading | None:
+    """The heading `line` starts with, or None.
+
+    `allow_untitled` accepts a numbered paragraph whose first sentence is too long for a title
+    (title None); the section builder allows it only where the numbering sequence vouches for it.
+    """
+    stripped = line.strip()
+    folded, index = fold_with_map(stripped)
+    # Table rows (cells joined by ` | `, or pipes without padding) are never headings.
+    if "|" in folded:
+        return None
+    for level, pattern in _MARKERS:
+        m = pattern.match(folded)
+        if not m:
+            continue
+        if m.groupdict().get("c"):
+            value = ord(m["c"]) - 0x2460 + 1
+            number = str(value)
+        else:
+            number = m["n"]
+            parsed = cn_to_int(number)
+            if parsed is None or parsed == 0:
+                continue
+            value = parsed
+        marker = stripped[: index[m.end()]].strip()
+        split = _split_title(folded, index, stripped, m.end())
+        if split is None:
+            rest = stripped[index[m.end()] :].strip()
+            if not allow_untitled or level in (1, 3) or not rest:
+                return None
+            return Heading(level, marker, number, value, None, rest)
+        title, text = split
+        return Heading(level, marker, number, value, title, text)
+    return None
+
+
+def _split_title(folded: str, index: list[int], original: str, start: int) -> tuple[str, str] | None:
+    """(title, glued text) of the line after its marker, cut from the original characters."""
+    rest_folded = folded[start:]
+    if not rest_folded.strip():
+        return None
+    end = _TITLE_END.search(rest_folded)
+    if end is not None:
+        title = squeeze_cjk_spaces(original[index[start] : index[start + end.start()]]).strip()
+        if 0 < len(title) <= MAX_GLUED_TITLE:
+            return title, original[index[start + end.end()] :].strip()
+        return None
+    title = squeeze_cjk_spaces(original[index[start] :]).strip()
+    if len(title) <= MAX_HEADING_LINE:
+        return title, ""
+    return None

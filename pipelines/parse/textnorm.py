@@ -1,0 +1,52 @@
+"""Normalised copies of text for matching; outputs keep the page's own characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# NFKC would turn ① into "1" and glue it to the heading text, losing the level-4 marker.
+_KEEP = frozenset(chr(c) for c in range(0x2460, 0x2474))  # ① … ⑳
+
+_WS = re.compile(r"[\s\u3000\xa0\u2002-\u200b\ufeff]+")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def fold(s: str) -> str:
+    """NFKC copy of `s` (full-width digits, letters and punctuation become half-width),
+    except circled numbers, which stay as they are."""
+    return fold_with_map(s)[0]
+
+
+def fold_with_map(s: str) -> tuple[str, list[int]]:
+    """`fold(s)` plus, for every position of the folded string (and its end), the index in `s`
+    it came from, so a span found on the folded copy can be cut from the original."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, c in enumerate(s):
+        folded = c if c in _KEEP else unicodedata.normalize("NFKC", c)
+        out.append(folded)
+        index.extend([i] * len(folded))
+    index.append(len(s))
+    return "".join(out), index
+
+
+def clean_line(line: str) -> str:
+    """One line under the clean-text contract: whitespace runs become one space, stripped."""
+    return _WS.sub(" ", line).strip()
+
+
+def clean_lines(text: str) -> list[str]:
+    """Non-empty clean lines of `text` (idempotent on text that already follows the contract)."""
+    return [c for c in (clean_line(line) for line in text.splitlines()) if c]
+
+
+def squeeze_cjk_spaces(s: str) -> str:
+    """Drop spaces between Chinese characters (letter-spaced headings like `概 述`)."""
+    return _SPACE_BETWEEN_CJK.sub("", s)
+
+
+def compact(s: str) -> str:
+    """Folded copy without any whitespace, for comparing labels and names."""
+    return _WS.sub("", fold(s))
