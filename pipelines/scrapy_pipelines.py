@@ -33,8 +33,15 @@ Item = PageItem | FailureItem
 
 def _failure(item: PageItem, stage: str, reason: str, message: str) -> FailureItem:
     return FailureItem(
-        url=item.url, site=item.site, stage=stage, reason=reason, message=message,
-        status=item.status, referer=item.referer, fetched_at=item.fetched_at, body=item.body,
+        url=item.url,
+        site=item.site,
+        stage=stage,
+        reason=reason,
+        message=message,
+        status=item.status,
+        referer=item.referer,
+        fetched_at=item.fetched_at,
+        body=item.body,
     )
 
 
@@ -126,8 +133,14 @@ class ArchivePipeline(_StatsPipeline):
             raw = self.store.put_raw(item.body)
             self._capture(item, raw.sha256)
             doc = attachment_document(
-                url=item.url, site=item.site, fetched_at=item.fetched_at, status=item.status,
-                headers=item.headers, referer=item.referer, raw=raw, link_text=item.link_text,
+                url=item.url,
+                site=item.site,
+                fetched_at=item.fetched_at,
+                status=item.status,
+                headers=item.headers,
+                referer=item.referer,
+                raw=raw,
+                link_text=item.link_text,
             )
             self._save(doc, "attachments", item)
         elif item.parsed is not None:
@@ -135,9 +148,17 @@ class ArchivePipeline(_StatsPipeline):
             self._capture(item, raw.sha256)
             text_ref = self.store.put_text(item.extracted.text)
             doc = page_document(
-                url=item.url, site=item.site, fetched_at=item.fetched_at, status=item.status,
-                headers=item.headers, referer=item.referer, groups=item.groups, raw=raw,
-                text_ref=text_ref, extracted=item.extracted, parsed=item.parsed,
+                url=item.url,
+                site=item.site,
+                fetched_at=item.fetched_at,
+                status=item.status,
+                headers=item.headers,
+                referer=item.referer,
+                groups=item.groups,
+                raw=raw,
+                text_ref=text_ref,
+                extracted=item.extracted,
+                parsed=item.parsed,
             )
             self._save(doc, "documents", item)
         return item
@@ -145,17 +166,21 @@ class ArchivePipeline(_StatsPipeline):
     def _capture(self, item: PageItem, sha256: str) -> None:
         self.store.record_capture(
             self.run_id,
-            {"url": item.url, "kind": item.kind, "status": item.status, "sha256": sha256,
-             "fetched_at": item.fetched_at, "size": len(item.body)},
+            {
+                "url": item.url,
+                "kind": item.kind,
+                "status": item.status,
+                "sha256": sha256,
+                "fetched_at": item.fetched_at,
+                "size": len(item.body),
+            },
         )
 
     def _save(self, doc: dict[str, Any], counter: str, item: PageItem) -> None:
         errors = schema_errors(doc)
         if errors:
             # Never archive a document that does not match the schema; keep its bytes and say why.
-            self._record_failure(
-                _failure(item, "archive", "schema_invalid", "; ".join(errors[:5]))
-            )
+            self._record_failure(_failure(item, "archive", "schema_invalid", "; ".join(errors[:5])))
             return
         status, _version = self.store.save_document(doc)
         self.stats.inc_value(f"xxgk/{counter}/{status}")
@@ -168,9 +193,17 @@ class ArchivePipeline(_StatsPipeline):
         self.stats.inc_value(f"xxgk/failures/{item.reason}")
         self.store.record_failure(
             self.run_id,
-            {"url": item.url, "site": item.site, "stage": item.stage, "reason": item.reason,
-             "message": item.message, "status": item.status, "referer": item.referer,
-             "raw_sha256": raw_sha, "fetched_at": item.fetched_at},
+            {
+                "url": item.url,
+                "site": item.site,
+                "stage": item.stage,
+                "reason": item.reason,
+                "message": item.message,
+                "status": item.status,
+                "referer": item.referer,
+                "raw_sha256": raw_sha,
+                "fetched_at": item.fetched_at,
+            },
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -55,8 +55,15 @@ def schema_errors(doc: dict[str, Any]) -> list[str]:
 
 
 def _common(
-    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
-    referer: str | None, groups: dict[str, str], raw: BlobRef,
+    *,
+    url: str,
+    site: str,
+    fetched_at: str,
+    status: int,
+    headers: dict[str, str],
+    referer: str | None,
+    groups: dict[str, str],
+    raw: BlobRef,
 ) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -75,14 +82,31 @@ def _common(
 
 
 def page_document(
-    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
-    referer: str | None, groups: dict[str, str], raw: BlobRef, text_ref: BlobRef,
-    extracted: Any, parsed: dict[str, Any],
+    *,
+    url: str,
+    site: str,
+    fetched_at: str,
+    status: int,
+    headers: dict[str, str],
+    referer: str | None,
+    groups: dict[str, str],
+    raw: BlobRef,
+    text_ref: BlobRef,
+    extracted: Any,
+    parsed: dict[str, Any],
 ) -> dict[str, Any]:
     """The archived JSON of one version of a detail page."""
     text: str = extracted.text
-    doc = _common(url=url, site=site, fetched_at=fetched_at, status=status, headers=headers,
-                  referer=referer, groups=groups, raw=raw)
+    doc = _common(
+        url=url,
+        site=site,
+        fetched_at=fetched_at,
+        status=status,
+        headers=headers,
+        referer=referer,
+        groups=groups,
+        raw=raw,
+    )
     chrome = dict(extracted.chrome)
     chrome.setdefault("breadcrumb", [])
     doc.update(
@@ -101,9 +125,21 @@ def page_document(
             "chrome": chrome,
         }
     )
-    for key in ("title", "publish_date", "publish_date_raw", "agency", "region", "doc_type",
-                "report_year", "sections", "signed_by", "signed_date", "signed_date_raw",
-                "stats", "anomalies"):
+    for key in (
+        "title",
+        "publish_date",
+        "publish_date_raw",
+        "agency",
+        "region",
+        "doc_type",
+        "report_year",
+        "sections",
+        "signed_by",
+        "signed_date",
+        "signed_date_raw",
+        "stats",
+        "anomalies",
+    ):
         doc[key] = parsed.get(key)
     doc["stats"] = doc["stats"] or {}
     doc["anomalies"] = doc["anomalies"] or []
@@ -112,19 +148,33 @@ def page_document(
         doc["evidence"] = parsed["evidence"]
     doc["text"] = text
     doc["attachments"] = [
-        {"url": a.url, "id": doc_id(a.url), "text": a.text, "ext": a.ext}
-        for a in extracted.attachments
+        {"url": a.url, "id": doc_id(a.url), "text": a.text, "ext": a.ext} for a in extracted.attachments
     ]
     return doc
 
 
 def attachment_document(
-    *, url: str, site: str, fetched_at: str, status: int, headers: dict[str, str],
-    referer: str | None, raw: BlobRef, link_text: str | None,
+    *,
+    url: str,
+    site: str,
+    fetched_at: str,
+    status: int,
+    headers: dict[str, str],
+    referer: str | None,
+    raw: BlobRef,
+    link_text: str | None,
 ) -> dict[str, Any]:
     """The archived JSON of one version of an attachment (its text extraction comes later)."""
-    doc = _common(url=url, site=site, fetched_at=fetched_at, status=status, headers=headers,
-                  referer=referer, groups={}, raw=raw)
+    doc = _common(
+        url=url,
+        site=site,
+        fetched_at=fetched_at,
+        status=status,
+        headers=headers,
+        referer=referer,
+        groups={},
+        raw=raw,
+    )
     doc.update(
         {
             "kind": "attachment",
