@@ -563,14 +563,33 @@ def test_signature(tail: list[str], signed_by: str, date: str) -> None:
 @pytest.mark.parametrize(
     "tail",
     [
-        ["2017年3月18日"],  # a date with no body named
-        ["全年公开信息10条，由办公室负责。", "2017年3月18日"],  # prose, not a name
         ["截至2017年12月31日，全年公开信息10条。"],
         ["七、制度机制建设情况"],
     ],
 )
 def test_no_signature(tail: list[str]) -> None:
     assert find_signature(["一、概述", *tail]) is None
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["2017年3月18日"],
+        ["全年公开信息10条，由办公室负责。", "2017年3月18日"],  # prose, not a name
+        ["2017年3月18日", "附件：1.统计表.xlsx"],  # files listed after the date
+    ],
+)
+def test_closing_date_alone_is_a_signing_date_without_signer(tail: list[str]) -> None:
+    signature = find_signature(["一、概述", *tail])
+    assert signature is not None
+    assert (signature.signed_by, signature.issuer, signature.date) == (None, None, "2017-03-18")
+
+
+def test_signature_before_attachment_lines() -> None:
+    lines = ["一、概述", "正文。", "阜新市细河区学苑街道办事处", "二〇一五年三月九日", "附件：报告.pdf"]
+    signature = find_signature(lines)
+    assert signature is not None
+    assert (signature.signed_by, signature.date, signature.start) == ("阜新市细河区学苑街道办事处", "2015-03-09", 2)
 
 
 def test_two_bodies_sign_the_issuer_is_the_last() -> None:

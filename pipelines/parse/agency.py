@@ -55,7 +55,7 @@ def _source(chrome: Mapping[str, object] | None) -> str | None:
     return value if value and compact(value) not in _GENERIC_SOURCES else None
 
 
-def _breadcrumb_entry(chrome: Mapping[str, object] | None, hints: Mapping[str, object] | None) -> str | None:
+def breadcrumb_unit(chrome: Mapping[str, object] | None, hints: Mapping[str, object] | None) -> str | None:
     crumbs = chrome.get("breadcrumb") if chrome else None
     level = hints.get("agency_breadcrumb_level") if hints else None
     if not isinstance(crumbs, list | tuple) or isinstance(level, bool) or not isinstance(level, int):
@@ -74,12 +74,12 @@ def resolve_agency(
 ) -> str | None:
     """Issuing body, in order of trust: the signature, the page's 来源, the breadcrumb entry at
     `hints["agency_breadcrumb_level"]`, `hints["unit_name"]`, the title."""
-    if signature is not None:
+    if signature is not None and signature.issuer:
         return signature.issuer
     unit = hints.get("unit_name") if hints else None
     for candidate in (
         _source(chrome),
-        _breadcrumb_entry(chrome, hints),
+        breadcrumb_unit(chrome, hints),
         clean_line(unit) if isinstance(unit, str) else None,
     ):
         if candidate:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .agency import resolve_agency
+from .agency import breadcrumb_unit, resolve_agency
 from .anomalies import date_anomalies
 from .dates import normalize_date
 from .doctype import ANNUAL_REPORT, classify_doc_type, find_report_year
-from .region import resolve_region
+from .region import normalize_street, resolve_region
 from .sections import build_sections
 from .signature import find_signature
 from .textnorm import clean_line, clean_lines
@@ -83,6 +83,10 @@ def parse_document(
         ],
         titles=[doc_title],
     )
+    if region["street"] is None:
+        # A street office publishing another body's document (a district notice it forwards):
+        # the document still belongs to the street's section of the portal.
+        region["street"] = normalize_street(breadcrumb_unit(chrome, hints))
 
     signed_date = signature.date if signature else None
     signed_raw = signature.date_raw if signature else None

@@ -60,15 +60,20 @@ class Signature:
     start: int
 
     @property
-    def signed_by(self) -> str:
+    def signed_by(self) -> str | None:
+        """The signing body or bodies; None when the document closes with a date alone."""
+        if not self.orgs:
+            return None
         # A long name wrapped over two lines has no organisation ending on its first line.
         if len(self.orgs) == 2 and not is_org_line(self.orgs[0]):
             return self.orgs[0] + self.orgs[1]
         return " ".join(self.orgs)
 
     @property
-    def issuer(self) -> str:
+    def issuer(self) -> str | None:
         """The body that issues the document: the last name when two bodies sign."""
+        if not self.orgs:
+            return None
         if len(self.orgs) == 2 and not is_org_line(self.orgs[0]):
             return self.orgs[0] + self.orgs[1]
         return self.orgs[-1]
@@ -96,15 +101,24 @@ def _date_only(line: str) -> tuple[str, str] | None:
     return line[d.start : d.end].strip(), d.iso
 
 
+# Lines a CMS appends after the signature: the list of attached files.
+_ATTACHMENT_LINE = re.compile(
+    r"^(附件\s*\d*\s*[:：]|\d+[.、．]?\s*\S.*\.(pdf|docx?|xlsx?|wps|et|zip|rar|ofd)$)", re.IGNORECASE
+)
+
+
 def find_signature(lines: Sequence[str]) -> Signature | None:
     """The signature closing the clean lines `lines`, or None.
 
-    The last line must be a date alone, preceded by one or two organisation lines; or a single
-    line holding an organisation name and then the date.
+    The last line (attachment lines after it aside) must be a date alone, preceded by one or two
+    organisation lines, or by none (a notice closing with its date only: signed_by is then None);
+    or a single line holding an organisation name and then the date.
     """
-    if not lines:
-        return None
     last = len(lines) - 1
+    while last >= 0 and _ATTACHMENT_LINE.match(lines[last].strip()):
+        last -= 1
+    if last < 0:
+        return None
     dated = _date_only(lines[last])
     if dated is None:
         return _same_line_signature(lines[last], last)
@@ -118,8 +132,6 @@ def find_signature(lines: Sequence[str]) -> Signature | None:
             break
         orgs.insert(0, line)
         i -= 1
-    if not orgs:
-        return None
     return Signature(tuple(orgs), raw, iso, i + 1)
 
 
