@@ -8,6 +8,7 @@ from typing import Any
 
 from crawler.sites import all_sites, site_for_url
 from pipelines.extract import decode_html, extract_page, strip_chrome_lines
+from pipelines.page import parse_extracted
 from pipelines.parse import parse_document
 
 _HTML_MARKERS = re.compile(rb"<\s*(html|head|body|div|p|table|meta|title)\b", re.IGNORECASE)
@@ -42,13 +43,7 @@ def parse_file(path: Path, *, url: str | None = None, site_name: str | None = No
         extracted = extract_page(page_url, body, None, dict(site.extract) if site else None)
         if "not_html" in extracted.problems or not extracted.text:
             raise ParseInputError(f"{path}: no readable body ({', '.join(extracted.problems)})")
-        parsed = parse_document(
-            extracted.text,
-            title=extracted.title,
-            publish_date=extracted.chrome.get("publish_date"),
-            chrome=extracted.chrome,
-            hints=hints,
-        )
+        parsed = parse_extracted(extracted, hints)
         return {
             **parsed,
             "url": url,

@@ -21,7 +21,7 @@ from crawler.sites import Site, all_sites
 from pipelines.archive.record import attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore
 from pipelines.extract import extract_page
-from pipelines.parse import parse_document
+from pipelines.page import parse_extracted
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +86,8 @@ class ParsePipeline(_StatsPipeline):
         if not isinstance(item, PageItem) or item.extracted is None:
             return item
         site = self.site or all_sites().get(item.site)
-        extracted = item.extracted
-        hints = site.hints() if site else {}
         try:
-            item.parsed = parse_document(
-                extracted.text,
-                title=extracted.title,
-                publish_date=extracted.chrome.get("publish_date"),
-                chrome=extracted.chrome,
-                hints=hints,
-            )
+            item.parsed = parse_extracted(item.extracted, site.hints() if site else {})
         except Exception as exc:  # a parser bug must not stop the crawl; the failure is recorded
             logger.exception("parse failed for %s", item.url)
             return _failure(item, "parse", "parse_error", f"{type(exc).__name__}: {exc}")

@@ -136,8 +136,12 @@ def server(corpus: Corpus) -> Iterator[ReplicaServer]:
 
 
 @pytest.fixture(scope="session")
-def crawled(tmp_path_factory: pytest.TempPathFactory, server: ReplicaServer, corpus: Corpus) -> Crawled:
-    """One full crawl of every site of the default replica, shared by the read-only tests."""
+def crawled(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Iterator[Crawled]:
+    """One full crawl of every site of the default replica, shared by the read-only tests.
+
+    It has a server of its own, so that the server's request log holds this crawl's requests only.
+    """
     root = tmp_path_factory.mktemp("archive")
-    result = crawl(root, server)
-    return Crawled(Archive(root), server, corpus, result)
+    with ReplicaServer(corpus) as server:
+        result = crawl(root, server)
+        yield Crawled(Archive(root), server, corpus, result)

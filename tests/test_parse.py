@@ -589,7 +589,11 @@ def test_signature_before_attachment_lines() -> None:
     lines = ["一、概述", "正文。", "阜新市细河区学苑街道办事处", "二〇一五年三月九日", "附件：报告.pdf"]
     signature = find_signature(lines)
     assert signature is not None
-    assert (signature.signed_by, signature.date, signature.start) == ("阜新市细河区学苑街道办事处", "2015-03-09", 2)
+    assert (signature.signed_by, signature.date, signature.start) == (
+        "阜新市细河区学苑街道办事处",
+        "2015-03-09",
+        2,
+    )
 
 
 def test_two_bodies_sign_the_issuer_is_the_last() -> None:

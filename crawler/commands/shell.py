@@ -15,7 +15,7 @@ from scrapy.http import Response
 from crawler.http import charset_from_content_type, header
 from crawler.sites import site_for_url
 from pipelines.extract import ExtractedPage, extract_page
-from pipelines.parse import parse_document
+from pipelines.page import parse_extracted
 
 
 def extract_response(response: Response) -> ExtractedPage:
@@ -26,14 +26,7 @@ def extract_response(response: Response) -> ExtractedPage:
 
 def parse_response(response: Response) -> dict[str, Any]:
     site = site_for_url(response.url)
-    page = extract_response(response)
-    return parse_document(
-        page.text,
-        title=page.title,
-        publish_date=page.chrome.get("publish_date"),  # type: ignore[arg-type]
-        chrome=page.chrome,
-        hints=site.hints() if site else {},
-    )
+    return parse_extracted(extract_response(response), site.hints() if site else {})
 
 
 class Command(ScrapyShellCommand):
