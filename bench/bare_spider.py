@@ -7,7 +7,9 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 
+from crawler.profiles import apply_profile
 from crawler.sites import all_sites
 from crawler.spiders.trs import trs_page_urls
 
@@ -17,6 +19,11 @@ class BareSpider(Spider):
 
     name = "bare"
     custom_settings = {"ITEM_PIPELINES": {}}  # noqa: RUF012 - Scrapy reads it as a class attribute
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        apply_profile(settings)  # the same profile as the full crawl: only the pipeline differs
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ def crawl_sites(
         settings.set("XXGK_PROFILE", chosen_profile, priority="cmdline")
     for name, value in (settings_overrides or {}).items():
         settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     targets: list[Any] = [spider_cls] if spider_cls is not None else names
     for target in targets:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import BaseSettings
+
 POLITE: dict[str, Any] = {}  # settings.py already holds the polite defaults
 
 REPLICA: dict[str, Any] = {
@@ -26,3 +28,12 @@ REPLICA: dict[str, Any] = {
 BENCH: dict[str, Any] = {**REPLICA, "LOG_LEVEL": "WARNING"}
 
 PROFILES: dict[str, dict[str, Any]] = {"polite": POLITE, "replica": REPLICA, "bench": BENCH}
+
+
+def apply_profile(settings: BaseSettings) -> None:
+    """Apply the profile named by ``XXGK_PROFILE`` at spider priority (spiders' update_settings)."""
+    profile = str(settings.get("XXGK_PROFILE") or "polite")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown XXGK_PROFILE {profile!r}; known: {sorted(PROFILES)}")
+    for name, value in PROFILES[profile].items():
+        settings.set(name, value, priority="spider")

@@ -200,6 +200,7 @@ class ArchivePipeline(_StatsPipeline):
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))
+        self.store.close()
 
 
 def run_record(crawler: Crawler, run_id: str, started_at: datetime, reason: str) -> dict[str, Any]:

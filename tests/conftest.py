@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from replica.corpus import Corpus
-from replica.server import ReplicaServer
 
 from pipelines.archive.store import ArchiveStore, doc_id
+from replica.corpus import Corpus
+from replica.server import ReplicaServer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "samples" / "html"

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, SEEDS, fetch, run_xxgk
 from replica.server import ReplicaServer
 

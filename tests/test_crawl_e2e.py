@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SEEDS, Crawled
-
 from pipelines.archive.record import schema_errors
 
 SEED_SIPING = "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html"

@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
 from crawler.links import is_attachment
-from crawler.profiles import PROFILES
+from crawler.profiles import apply_profile
 from crawler.sites import Site
 
 #: Response headers worth keeping with a capture.
@@ -58,11 +58,7 @@ class PortalSpider(Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        profile = str(settings.get("XXGK_PROFILE") or "polite")
-        if profile not in PROFILES:
-            raise ValueError(f"unknown XXGK_PROFILE {profile!r}; known: {sorted(PROFILES)}")
-        for name, value in PROFILES[profile].items():
-            settings.set(name, value, priority="spider")
+        apply_profile(settings)
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.site.start_urls:
@@ -90,20 +86,20 @@ class PortalSpider(Spider):
             return False
         return not (self.columns and "column" in groups and groups["column"] not in self.columns)
 
-    def links(self, response: Response) -> Iterator[tuple[str, str]]:
-        """(absolute URL, link text) of every link on an HTML page."""
+    def links(self, response: Response) -> Iterator[str]:
+        """Absolute URLs of every link on an HTML page (hrefs only: link texts are costly)."""
         if not isinstance(response, TextResponse):
             return
-        for anchor in response.css("a[href]"):
-            href = anchor.attrib["href"].strip()
+        for href in response.xpath("//a/@href").getall():
+            href = href.strip()
             if href and not href.startswith(("javascript:", "mailto:", "#")):
-                yield response.urljoin(href), " ".join(anchor.css("::text").getall()).strip()
+                yield response.urljoin(href)
 
     def follow_links(self, response: Response, kind: str) -> Iterator[Request]:
         wanted = self.site.follow.get(kind, ())
         if not wanted:
             return
-        for url, _text in self.links(response):
+        for url in self.links(response):
             classified = self.site.classify(url)
             if classified and classified[0] in wanted and self.in_scope(classified[1]):
                 yield self._request(url, classified[0], response.url, classified[1])
@@ -138,12 +134,17 @@ class PortalSpider(Spider):
                 )
 
     def _attachment_links(self, response: Response) -> Iterator[tuple[str, str]]:
-        yield from ((u, t) for u, t in self.links(response) if is_attachment(u))
-        if isinstance(response, TextResponse):
-            for src in response.css("img::attr(src)").getall():
-                url = response.urljoin(src.strip())
-                if is_attachment(url):
-                    yield url, ""
+        """(URL, link text) of the files a detail page links or shows (PDF, DOC, XLS, images…)."""
+        if not isinstance(response, TextResponse):
+            return
+        for anchor in response.xpath("//a[@href]"):
+            url = response.urljoin(anchor.attrib["href"].strip())
+            if is_attachment(url):
+                yield url, " ".join("".join(anchor.xpath(".//text()").getall()).split())
+        for src in response.xpath("//img/@src").getall():
+            url = response.urljoin(src.strip())
+            if is_attachment(url):
+                yield url, ""
 
     def parse_attachment(self, response: Response) -> Iterator[PageItem]:
         yield self.capture(response, "attachment")

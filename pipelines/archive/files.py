@@ -7,13 +7,14 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True, make_parents: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
 
     The rename is atomic on POSIX, so a process killed at any moment leaves no partial file. ``fsync``
     also flushes data and directory entry to disk, which a power cut (not only a kill) needs.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -33,14 +34,23 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
             os.close(dir_fd)
 
 
-def append_line(path: Path, line: str, *, fsync: bool = True) -> None:
-    """Append one line with a single O_APPEND write, so concurrent writers never interleave a line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = (line.rstrip("\n") + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, data)
-        if fsync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+class AppendLog:
+    """A JSON-lines file appended one whole line per write(2) (O_APPEND), so that concurrent
+    writers never interleave inside a line and a kill leaves at most a last line cut short.
+    The descriptor stays open for the run: opening the file per line cost more than the write."""
+
+    def __init__(self, path: Path, *, fsync: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fsync = fsync
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, line: str) -> None:
+        os.write(self._fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+        if self.fsync:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

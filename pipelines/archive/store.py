@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.archive.files import append_line, atomic_write
+from pipelines.archive.files import AppendLog, atomic_write
 
 VERSION_FILE = re.compile(r"^v(\d{4,})\.json$")
 
@@ -48,6 +48,32 @@ class ArchiveStore:
         # Content digest of the latest version of each document seen by this process: a re-crawl
         # compares against it without re-reading JSON from disk for every page.
         self._latest: dict[tuple[str, str], tuple[int, str]] = {}
+        # Directories known to exist, and open append logs: a crawl writes thousands of files, and
+        # a mkdir or open per file showed up as a fifth of the pipeline's time.
+        self._dirs: set[Path] = set()
+        self._logs: dict[Path, AppendLog] = {}
+
+    def _parent(self, path: Path) -> Path:
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return path
+
+    def _write(self, path: Path, data: bytes) -> None:
+        atomic_write(self._parent(path), data, fsync=self.fsync, make_parents=False)
+
+    def _log(self, path: Path, fsync: bool) -> AppendLog:
+        log = self._logs.get(path)
+        if log is None:
+            log = self._logs[path] = AppendLog(path, fsync=fsync)
+        return log
+
+    def close(self) -> None:
+        """Close the append logs (the store stays usable: they reopen on the next write)."""
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
 
     # Blobs -------------------------------------------------------------------------------------
 
@@ -57,7 +83,7 @@ class ArchiveStore:
         rel = f"raw/{sha[:2]}/{sha}.gz"
         path = self.root / rel
         if not path.exists():
-            atomic_write(path, gzip.compress(body, compresslevel=6, mtime=0), fsync=self.fsync)
+            self._write(path, gzip.compress(body, compresslevel=6, mtime=0))
         return BlobRef(rel, sha, len(body))
 
     def put_text(self, text: str) -> BlobRef:
@@ -67,7 +93,7 @@ class ArchiveStore:
         rel = f"text/{sha[:2]}/{sha}.txt"
         path = self.root / rel
         if not path.exists():
-            atomic_write(path, data, fsync=self.fsync)
+            self._write(path, data)
         return BlobRef(rel, sha, len(data))
 
     def read_raw(self, sha256: str) -> bytes:
@@ -129,7 +155,7 @@ class ArchiveStore:
 
     def _create_exclusive(self, path: Path, data: bytes) -> bool:
         """Create ``path`` with ``data`` atomically; False if it already exists (never overwrite)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._parent(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -156,21 +182,15 @@ class ArchiveStore:
     # Records -----------------------------------------------------------------------------------
 
     def record_failure(self, run_id: str, failure: dict[str, Any]) -> None:
-        append_line(
-            self.root / "failures" / f"{run_id}.jsonl",
-            json.dumps(failure, ensure_ascii=False),
-            fsync=self.fsync,
-        )
+        log = self._log(self.root / "failures" / f"{run_id}.jsonl", self.fsync)
+        log.append(json.dumps(failure, ensure_ascii=False))
 
     def record_capture(self, run_id: str, capture: dict[str, Any]) -> None:
         """One line per response kept in this run (lists included): what was fetched, when, digest."""
-        append_line(
-            self.root / "runs" / f"{run_id}.captures.jsonl",
-            json.dumps(capture, ensure_ascii=False),
-            fsync=False,
-        )
+        log = self._log(self.root / "runs" / f"{run_id}.captures.jsonl", False)
+        log.append(json.dumps(capture, ensure_ascii=False))
 
     def write_run(self, run: dict[str, Any]) -> Path:
         path = self.root / "runs" / f"{run['run_id']}.json"
-        atomic_write(path, json.dumps(run, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._write(path, json.dumps(run, ensure_ascii=False, indent=1).encode("utf-8"))
         return path
