@@ -35,7 +35,6 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
@@ -49,10 +48,14 @@ XXGK_REPLICA = ""
 XXGK_PROFILE = "polite"
 
 ITEM_PIPELINES = {
-    "pipelines.scrapy_pipelines.ExtractPipeline": 100,
-    "pipelines.scrapy_pipelines.ParsePipeline": 200,
-    "pipelines.scrapy_pipelines.ArchivePipeline": 900,
+    "pipelines.scrapy_pipelines.DocumentPipeline": 100,  # extraction and parsing (worker processes)
+    "pipelines.scrapy_pipelines.ArchivePipeline": 900,  # the one writer
 }
+# Worker processes for extraction and parsing (empty: one per core but the crawler's; 0: inline).
+XXGK_PARSE_WORKERS = ""
+# Items of one response processed concurrently. Scrapy's default (100) starts 100 asyncio tasks for
+# every response whatever it yields; our pipelines await at most one worker call per item.
+CONCURRENT_ITEMS = 16
 # Where the archive lives (`xxgk crawl --archive DIR` sets it).
 XXGK_ARCHIVE = "archive"
 # fsync every archived file: survives a power cut, not only a killed process. The replica and bench

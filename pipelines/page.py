@@ -1,17 +1,45 @@
-"""Parsing of an extracted page: the one path from extraction to document fields.
+"""From the bytes of one page to its document fields: extraction, then parsing. Pure functions.
 
-Used alike by the crawl's pipelines, `xxgk parse` and `scrapy shell`, so the three agree.
+Used alike by the crawl (in worker processes), `xxgk parse` and `scrapy shell`, so the three agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pipelines.extract import ExtractedPage
+from pipelines.extract import ExtractedPage, extract_page
 from pipelines.parse import parse_document
+
+#: Extraction problems that mean there is no document to archive (the bytes are still kept).
+FATAL_PROBLEMS = ("not_html", "empty_body", "no_title", "decode_replacements")
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What extraction and parsing made of a page; ``failure`` names why it is no document."""
+
+    extracted: ExtractedPage
+    parsed: dict[str, Any] | None
+    failure: str | None = None
 
 
 def parse_extracted(page: ExtractedPage, hints: Mapping[str, object] | None = None) -> dict[str, Any]:
     """Document fields of an extracted page (its chrome gives the publish date, source, breadcrumb)."""
     return parse_document(page.text, title=page.title, chrome=page.chrome, hints=hints)
+
+
+def process_page(
+    url: str,
+    body: bytes,
+    charset: str | None,
+    profile: Mapping[str, object] | str | None,
+    hints: Mapping[str, object] | None,
+) -> PageResult:
+    """Extract and parse one detail page; a page with a fatal problem is not parsed."""
+    extracted = extract_page(url, body, charset, profile)
+    fatal = [p for p in extracted.problems if p.split(":")[0] in FATAL_PROBLEMS]
+    if fatal:
+        return PageResult(extracted, None, fatal[0].split(":")[0])
+    return PageResult(extracted, parse_extracted(extracted, hints))

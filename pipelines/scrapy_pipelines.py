@@ -1,13 +1,14 @@
 """Scrapy item pipelines: thin glue between the crawl and the pure extraction / parsing / archive code.
 
-Order (settings.ITEM_PIPELINES): extract (100) → parse (200) → archive (900). A page that cannot become
-a document is turned into a FailureItem on the way, so that the archive pipeline — the only writer —
-records it with its raw bytes and the crawl goes on.
+Order (settings.ITEM_PIPELINES): document (extraction and parsing, 100) → archive (900). A page
+that cannot become a document is turned into a FailureItem on the way, so that the archive
+pipeline — the only writer — records it with its raw bytes and the crawl goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,10 @@ from crawler.items import FailureItem, PageItem
 from crawler.sites import Site, all_sites
 from pipelines.archive.record import attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore
-from pipelines.extract import extract_page
-from pipelines.page import parse_extracted
+from pipelines.page import process_page
+from pipelines.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
-
-#: Extraction problems that mean there is no document to archive.
-FATAL_PROBLEMS = ("not_html", "empty_body", "no_title", "decode_replacements")
 
 Item = PageItem | FailureItem
 
@@ -62,36 +60,40 @@ class _StatsPipeline:
         return site if isinstance(site, Site) else None
 
 
-class ExtractPipeline(_StatsPipeline):
-    """Detail pages: bytes → clean text and chrome fields (``pipelines.extract``)."""
+class DocumentPipeline(_StatsPipeline):
+    """Detail pages: bytes → clean text and chrome fields → document fields, in worker processes.
 
-    def process_item(self, item: Item) -> Item:
+    ``XXGK_PARSE_WORKERS`` sets the number of worker processes (0: inline in the crawler).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        workers = crawler.settings.get("XXGK_PARSE_WORKERS")
+        self.pool = WorkerPool(default_workers() if workers in (None, "") else int(workers))
+
+    async def process_item(self, item: Item) -> Item:
         if not isinstance(item, PageItem) or item.kind != "detail":
             return item
         site = self.site or all_sites().get(item.site)
         profile = dict(site.extract) if site else None
-        extracted = extract_page(item.url, item.body, item.http_charset, profile)
-        fatal = [p for p in extracted.problems if p.split(":")[0] in FATAL_PROBLEMS]
-        if fatal:
-            reason = fatal[0].split(":")[0]
-            return _failure(item, "extract", reason, "; ".join(extracted.problems))
-        item.extracted = extracted
-        return item
-
-
-class ParsePipeline(_StatsPipeline):
-    """Detail pages: clean text → document fields (``pipelines.parse``)."""
-
-    def process_item(self, item: Item) -> Item:
-        if not isinstance(item, PageItem) or item.extracted is None:
-            return item
-        site = self.site or all_sites().get(item.site)
+        hints = site.hints() if site else {}
         try:
-            item.parsed = parse_extracted(item.extracted, site.hints() if site else {})
-        except Exception as exc:  # a parser bug must not stop the crawl; the failure is recorded
-            logger.exception("parse failed for %s", item.url)
+            result = await self.pool.run(process_page, item.url, item.body, item.http_charset, profile, hints)
+        except Exception as exc:  # a bug or a dead worker must not stop the crawl; the failure is recorded
+            logger.exception("extraction or parsing failed for %s", item.url)
             return _failure(item, "parse", "parse_error", f"{type(exc).__name__}: {exc}")
+        if result.failure:
+            return _failure(item, "extract", result.failure, "; ".join(result.extracted.problems))
+        item.extracted, item.parsed = result.extracted, result.parsed
         return item
+
+    def close_spider(self) -> None:
+        self.pool.close()
+
+
+def default_workers() -> int:
+    """One worker per core but one (the crawler's), at least one, at most four."""
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 class ArchivePipeline(_StatsPipeline):
