@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,8 +48,15 @@ def start_replica(pages: int, seed: int) -> tuple[subprocess.Popen[str], str]:
     return proc, url
 
 
-def run_one(mode: str, replica: str, archive: Path) -> dict[str, Any]:
+def replica_cpu(pid: int) -> float:
+    """CPU seconds the replica process has used so far (from /proc, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_one(mode: str, replica: str, archive: Path, replica_pid: int) -> dict[str, Any]:
     """Run one crawl in a child process; return its stats and peak RSS."""
+    replica_before = replica_cpu(replica_pid)
     out = archive.with_suffix(".json")
     proc = subprocess.Popen(
         [
@@ -73,6 +81,8 @@ def run_one(mode: str, replica: str, archive: Path) -> dict[str, Any]:
     result["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
     result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)
     result["cpu_ms_per_page"] = round(1000 * result["cpu_seconds"] / max(result["pages"], 1), 2)
+    replica_used = replica_cpu(replica_pid) - replica_before
+    result["replica_cpu_ms_per_page"] = round(1000 * replica_used / max(result["pages"], 1), 2)
     return result
 
 
@@ -90,6 +100,8 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
         spider_cls=spider_cls,
         settings_overrides={"LOG_LEVEL": "ERROR"},
     )
+    main = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, joined at close
     pages = sum(int(stats.get("response_received_count", 0)) for _n, stats in results)
     # Sites crawl concurrently in one reactor: the run lasts as long as the longest crawl.
     elapsed = max(float(stats.get("elapsed_time_seconds", 0.0)) for _n, stats in results)
@@ -106,6 +118,10 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
                 "elapsed_s": round(elapsed, 3),
                 "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
                 "documents": documents,
+                "crawler_cpu_ms_per_page": round(1000 * (main.ru_utime + main.ru_stime) / max(pages, 1), 2),
+                "worker_cpu_ms_per_page": round(
+                    1000 * (workers.ru_utime + workers.ru_stime) / max(pages, 1), 2
+                ),
             }
         )
     )
@@ -129,11 +145,11 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
             work = Path(tmp)
-            run_one("bare", url, work / "warmup")  # fills the replica's page cache
+            run_one("bare", url, work / "warmup", replica.pid)  # fills the replica's page cache
             best: dict[str, dict[str, Any]] = {}
             for i in range(args.repeat):
                 for mode in ("bare", "full"):
-                    result = run_one(mode, url, work / f"{mode}-{i}")
+                    result = run_one(mode, url, work / f"{mode}-{i}", replica.pid)
                     print(json.dumps(result), flush=True)
                     if mode not in best or result["pages_per_s"] > best[mode]["pages_per_s"]:
                         best[mode] = result

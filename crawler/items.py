@@ -35,13 +35,13 @@ class PageItem:
     """The list or detail page this URL was found on."""
     groups: dict[str, str] = field(default_factory=dict)
     """Named groups of the site pattern that matched (``unit``, ``column``, …)."""
-    link_text: str | None = None
-    """For attachments: the text of the link that pointed at it."""
     # Filled by the pipelines, in order.
     extracted: Any = None
     """``pipelines.extract.ExtractedPage`` once extraction ran."""
     parsed: dict[str, Any] | None = None
     """Output of ``pipelines.parse.parse_document`` once parsing ran."""
+    compressed: Any = None
+    """``pipelines.archive.store.CompressedRaw`` of ``body`` when a worker already compressed it."""
 
 
 @dataclass

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.archive.store import CompressedRaw, compress_raw
 from pipelines.extract import ExtractedPage, extract_page
 from pipelines.parse import parse_document
 
@@ -22,6 +23,7 @@ class PageResult:
 
     extracted: ExtractedPage
     parsed: dict[str, Any] | None
+    raw: CompressedRaw
     failure: str | None = None
 
 
@@ -37,9 +39,11 @@ def process_page(
     profile: Mapping[str, object] | str | None,
     hints: Mapping[str, object] | None,
 ) -> PageResult:
-    """Extract and parse one detail page; a page with a fatal problem is not parsed."""
+    """Extract and parse one detail page (a page with a fatal problem is not parsed), and compress
+    its bytes for the archive, all in the worker."""
     extracted = extract_page(url, body, charset, profile)
+    raw = compress_raw(body)
     fatal = [p for p in extracted.problems if p.split(":")[0] in FATAL_PROBLEMS]
     if fatal:
-        return PageResult(extracted, None, fatal[0].split(":")[0])
-    return PageResult(extracted, parse_extracted(extracted, hints))
+        return PageResult(extracted, None, raw, fatal[0].split(":")[0])
+    return PageResult(extracted, parse_extracted(extracted, hints), raw)

@@ -20,7 +20,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import FailureItem, PageItem
 from crawler.sites import Site, all_sites
 from pipelines.archive.record import attachment_document, page_document, schema_errors
-from pipelines.archive.store import ArchiveStore
+from pipelines.archive.store import ArchiveStore, compress_raw
 from pipelines.page import process_page
 from pipelines.workers import WorkerPool
 
@@ -84,7 +84,7 @@ class DocumentPipeline(_StatsPipeline):
             return _failure(item, "parse", "parse_error", f"{type(exc).__name__}: {exc}")
         if result.failure:
             return _failure(item, "extract", result.failure, "; ".join(result.extracted.problems))
-        item.extracted, item.parsed = result.extracted, result.parsed
+        item.extracted, item.parsed, item.compressed = result.extracted, result.parsed, result.raw
         return item
 
     def close_spider(self) -> None:
@@ -134,11 +134,10 @@ class ArchivePipeline(_StatsPipeline):
                 headers=item.headers,
                 referer=item.referer,
                 raw=raw,
-                link_text=item.link_text,
             )
             self._save(doc, "attachments", item)
         elif item.parsed is not None:
-            raw = self.store.put_raw(item.body)
+            raw = self.store.put_compressed(item.compressed or compress_raw(item.body))
             self._capture(item, raw.sha256)
             text_ref = self.store.put_text(item.extracted.text)
             doc = page_document(

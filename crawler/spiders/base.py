@@ -7,6 +7,8 @@ becomes a FailureItem, so the archive records it and the crawl goes on.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -24,6 +26,9 @@ from crawler.profiles import apply_profile
 from crawler.sites import Site
 
 #: Response headers worth keeping with a capture.
+# href="…", src='…' or src=… in raw HTML.
+LINK_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
 
 
@@ -118,33 +123,31 @@ class PortalSpider(Spider):
     def parse_detail(self, response: Response, kind: str = "detail") -> Iterator[Any]:
         yield self.capture(response, "detail")
         seen: set[str] = set()
-        for url, text in self._attachment_links(response):
+        for url in self._attachment_links(response):
             if url not in seen and self.site.classify(url) is None:
                 seen.add(url)
                 yield Request(
                     url,
                     callback=self.parse_attachment,
                     errback=self.on_error,
-                    meta={
-                        "xxgk_kind": "attachment",
-                        "xxgk_referer": response.url,
-                        "xxgk_groups": {},
-                        "xxgk_link_text": text,
-                    },
+                    meta={"xxgk_kind": "attachment", "xxgk_referer": response.url, "xxgk_groups": {}},
                 )
 
-    def _attachment_links(self, response: Response) -> Iterator[tuple[str, str]]:
-        """(URL, link text) of the files a detail page links or shows (PDF, DOC, XLS, images…)."""
+    def _attachment_links(self, response: Response) -> Iterator[str]:
+        """URLs of the files a detail page links or shows (PDF, DOC, XLS, images…).
+
+        A scan of the attribute values rather than an HTML parse: the page is parsed once, by
+        extraction, in a worker process; navigation only needs the URLs (their link texts are in
+        the page's archived document).
+        """
         if not isinstance(response, TextResponse):
             return
-        for anchor in response.xpath("//a[@href]"):
-            url = response.urljoin(anchor.attrib["href"].strip())
-            if is_attachment(url):
-                yield url, " ".join("".join(anchor.xpath(".//text()").getall()).split())
-        for src in response.xpath("//img/@src").getall():
-            url = response.urljoin(src.strip())
-            if is_attachment(url):
-                yield url, ""
+        for match in LINK_ATTRIBUTE.finditer(response.text):
+            value = html.unescape(match[1] or match[2] or match[3] or "").strip()
+            if value and not value.startswith(("javascript:", "mailto:", "#")):
+                url = response.urljoin(value)
+                if is_attachment(url):
+                    yield url
 
     def parse_attachment(self, response: Response) -> Iterator[PageItem]:
         yield self.capture(response, "attachment")
@@ -166,7 +169,6 @@ class PortalSpider(Spider):
             http_charset=charset,
             referer=meta.get("xxgk_referer"),
             groups=dict(meta.get("xxgk_groups") or {}),
-            link_text=meta.get("xxgk_link_text"),
         )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:

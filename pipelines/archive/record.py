@@ -164,7 +164,6 @@ def attachment_document(
     headers: dict[str, str],
     referer: str | None,
     raw: BlobRef,
-    link_text: str | None,
 ) -> dict[str, Any]:
     """The archived JSON of one version of an attachment (its text extraction comes later)."""
     doc = _common(
@@ -183,7 +182,6 @@ def attachment_document(
             "content_digest": raw.sha256,
             "digest_rule": "bytes",
             "content_type": headers.get("Content-Type"),
-            "link_text": link_text,
         }
     )
     return doc

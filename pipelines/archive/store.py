@@ -39,6 +39,20 @@ class BlobRef:
         return {"path": self.path, "sha256": self.sha256, "size": self.size}
 
 
+@dataclass(frozen=True)
+class CompressedRaw:
+    """Raw bytes ready for the store: digest and size of the original, gzip data."""
+
+    sha256: str
+    size: int
+    data: bytes
+
+
+def compress_raw(body: bytes) -> CompressedRaw:
+    # mtime=0: the same bytes always give the same file.
+    return CompressedRaw(hashlib.sha256(body).hexdigest(), len(body), gzip.compress(body, 6, mtime=0))
+
+
 class ArchiveStore:
     """Reads and writes one archive directory."""
 
@@ -79,12 +93,15 @@ class ArchiveStore:
 
     def put_raw(self, body: bytes) -> BlobRef:
         """Keep raw response bytes, gzip-compressed, content-addressed (identical bytes stored once)."""
-        sha = hashlib.sha256(body).hexdigest()
-        rel = f"raw/{sha[:2]}/{sha}.gz"
+        return self.put_compressed(compress_raw(body))
+
+    def put_compressed(self, blob: CompressedRaw) -> BlobRef:
+        """Keep raw bytes compressed elsewhere (by a worker process, off the crawler's thread)."""
+        rel = f"raw/{blob.sha256[:2]}/{blob.sha256}.gz"
         path = self.root / rel
         if not path.exists():
-            self._write(path, gzip.compress(body, compresslevel=6, mtime=0))
-        return BlobRef(rel, sha, len(body))
+            self._write(path, blob.data)
+        return BlobRef(rel, blob.sha256, blob.size)
 
     def put_text(self, text: str) -> BlobRef:
         """Keep a clean text as a plain UTF-8 file (greppable), content-addressed."""
