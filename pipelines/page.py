@@ -6,7 +6,7 @@ Used alike by the crawl (in worker processes), `xxgk parse` and `scrapy shell`, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipelines.archive.store import CompressedRaw, compress_raw
@@ -41,7 +41,8 @@ def process_page(
 ) -> PageResult:
     """Extract and parse one detail page (a page with a fatal problem is not parsed), and compress
     its bytes for the archive, all in the worker."""
-    extracted = extract_page(url, body, charset, profile)
+    # The body's HTML is not archived (the raw bytes are): not sending it back halves the pickling.
+    extracted = replace(extract_page(url, body, charset, profile), body_html=None)
     raw = compress_raw(body)
     fatal = [p for p in extracted.problems if p.split(":")[0] in FATAL_PROBLEMS]
     if fatal:

@@ -69,7 +69,12 @@ class DocumentPipeline(_StatsPipeline):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         workers = crawler.settings.get("XXGK_PARSE_WORKERS")
-        self.pool = WorkerPool(default_workers() if workers in (None, "") else int(workers))
+        self.pool = WorkerPool(
+            default_workers() if workers in (None, "") else int(workers), preload=("pipelines.page",)
+        )
+
+    def open_spider(self) -> None:
+        self.pool.start()
 
     async def process_item(self, item: Item) -> Item:
         if not isinstance(item, PageItem) or item.kind != "detail":

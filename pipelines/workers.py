@@ -9,6 +9,7 @@ With ``workers=0`` everything runs inline (the same code, no processes).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,16 +22,26 @@ T = TypeVar("T")
 class WorkerPool:
     """Runs pure functions in worker processes; survives a worker that dies."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preload: tuple[str, ...] = ()) -> None:
         self.workers = max(0, workers)
+        self.preload = preload
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # spawn, not fork: the crawler process runs an event loop and threads.
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_preload, initargs=(self.preload,)
+            )
         return self._executor
+
+    def start(self) -> None:
+        """Start the workers now, so that their imports overlap the crawl's first downloads."""
+        if self.workers:
+            pool = self._pool()
+            for _ in range(self.workers):
+                pool.submit(_noop)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker (inline when the pool has no workers)."""
@@ -49,3 +60,12 @@ class WorkerPool:
         if self._executor is not None:
             self._executor.shutdown(wait=wait, cancel_futures=not wait)
             self._executor = None
+
+
+def _preload(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def _noop() -> None:
+    return None
