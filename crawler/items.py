@@ -8,7 +8,6 @@ the archive also writes the failures record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -35,13 +34,6 @@ class PageItem:
     """The list or detail page this URL was found on."""
     groups: dict[str, str] = field(default_factory=dict)
     """Named groups of the site pattern that matched (``unit``, ``column``, …)."""
-    # Filled by the pipelines, in order.
-    extracted: Any = None
-    """``pipelines.extract.ExtractedPage`` once extraction ran."""
-    parsed: dict[str, Any] | None = None
-    """Output of ``pipelines.parse.parse_document`` once parsing ran."""
-    compressed: Any = None
-    """``pipelines.archive.store.CompressedRaw`` of ``body`` when a worker already compressed it."""
 
 
 @dataclass

@@ -48,10 +48,11 @@ XXGK_REPLICA = ""
 XXGK_PROFILE = "polite"
 
 ITEM_PIPELINES = {
-    "pipelines.scrapy_pipelines.DocumentPipeline": 100,  # extraction and parsing (worker processes)
-    "pipelines.scrapy_pipelines.ArchivePipeline": 900,  # the one writer
+    # extraction, parsing and archiving of every response, in worker processes
+    "pipelines.scrapy_pipelines.ArchivePipeline": 900,
 }
-# Worker processes for extraction and parsing (empty: one per core but the crawler's; 0: inline).
+# Worker processes for extraction, parsing and archiving (empty: one per core but the crawler's,
+# at most 4; 0: inline in the crawler).
 XXGK_PARSE_WORKERS = ""
 # Items of one response processed concurrently. Scrapy's default (100) starts 100 asyncio tasks for
 # every response whatever it yields; our pipelines await at most one worker call per item.

@@ -1,8 +1,8 @@
 """Scrapy item pipelines: thin glue between the crawl and the pure extraction / parsing / archive code.
 
-Order (settings.ITEM_PIPELINES): document (extraction and parsing, 100) → archive (900). A page
-that cannot become a document is turned into a FailureItem on the way, so that the archive
-pipeline — the only writer — records it with its raw bytes and the crawl goes on.
+Spiders hand over raw responses (PageItem) and failures (FailureItem); ArchivePipeline sends each
+response to a worker process that extracts, parses and archives it (``pipelines.capture``). A page
+that cannot become a document leaves its raw bytes and a failure record, and the crawl goes on.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
 from crawler.sites import Site, all_sites
-from pipelines.archive.record import attachment_document, page_document, schema_errors
-from pipelines.archive.store import ArchiveStore, compress_raw
-from pipelines.page import process_page
-from pipelines.workers import WorkerPool
+from pipelines.capture import Capture, archive_capture, store_for
+from pipelines.workers import acquire_pool, release_pool
 
 logger = logging.getLogger(__name__)
 
@@ -60,55 +58,28 @@ class _StatsPipeline:
         return site if isinstance(site, Site) else None
 
 
-class DocumentPipeline(_StatsPipeline):
-    """Detail pages: bytes → clean text and chrome fields → document fields, in worker processes.
-
-    ``XXGK_PARSE_WORKERS`` sets the number of worker processes (0: inline in the crawler).
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        workers = crawler.settings.get("XXGK_PARSE_WORKERS")
-        self.pool = WorkerPool(
-            default_workers() if workers in (None, "") else int(workers), preload=("pipelines.page",)
-        )
-
-    def open_spider(self) -> None:
-        self.pool.start()
-
-    async def process_item(self, item: Item) -> Item:
-        if not isinstance(item, PageItem) or item.kind != "detail":
-            return item
-        site = self.site or all_sites().get(item.site)
-        profile = dict(site.extract) if site else None
-        hints = site.hints() if site else {}
-        try:
-            result = await self.pool.run(process_page, item.url, item.body, item.http_charset, profile, hints)
-        except Exception as exc:  # a bug or a dead worker must not stop the crawl; the failure is recorded
-            logger.exception("extraction or parsing failed for %s", item.url)
-            return _failure(item, "parse", "parse_error", f"{type(exc).__name__}: {exc}")
-        if result.failure:
-            return _failure(item, "extract", result.failure, "; ".join(result.extracted.problems))
-        item.extracted, item.parsed, item.compressed = result.extracted, result.parsed, result.raw
-        return item
-
-    def close_spider(self) -> None:
-        self.pool.close()
-
-
 def default_workers() -> int:
     """One worker per core but one (the crawler's), at least one, at most four."""
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 class ArchivePipeline(_StatsPipeline):
-    """The one writer: raw bytes, clean text, document versions, failures and the run record."""
+    """Every response into the archive, through the one writer (``ArchiveStore``).
+
+    Pages are extracted, parsed and archived by ``pipelines.capture.archive_capture`` in worker
+    processes (``XXGK_PARSE_WORKERS``; 0 runs it inline); failures from the spider (downloads, HTTP
+    errors) and the run record are written here.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.store = ArchiveStore(
-            Path(settings.get("XXGK_ARCHIVE") or "archive"), fsync=settings.getbool("XXGK_FSYNC")
+        self.archive = str(Path(settings.get("XXGK_ARCHIVE") or "archive"))
+        self.fsync = settings.getbool("XXGK_FSYNC")
+        self.store = store_for(self.archive, self.fsync)
+        workers = settings.get("XXGK_PARSE_WORKERS")
+        self.pool = acquire_pool(
+            default_workers() if workers in (None, "") else int(workers), preload=("pipelines.capture",)
         )
         self.started_at = datetime.now(UTC)
         self.run_id: str = ""
@@ -120,68 +91,44 @@ class ArchivePipeline(_StatsPipeline):
         self.run_id = f"{self.started_at:%Y%m%dT%H%M%SZ}-{name}"
         self.stats.set_value("xxgk/run_id", self.run_id)
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
+        self.pool.start()
 
-    def process_item(self, item: Item) -> Item:
+    async def process_item(self, item: Item) -> Item:
         if isinstance(item, FailureItem):
             self._record_failure(item)
-        elif item.kind == "list":
-            raw = self.store.put_raw(item.body)
-            self._capture(item, raw.sha256)
-            self.stats.inc_value("xxgk/lists")
-        elif item.kind == "attachment":
-            raw = self.store.put_raw(item.body)
-            self._capture(item, raw.sha256)
-            doc = attachment_document(
-                url=item.url,
-                site=item.site,
-                fetched_at=item.fetched_at,
-                status=item.status,
-                headers=item.headers,
-                referer=item.referer,
-                raw=raw,
-            )
-            self._save(doc, "attachments", item)
-        elif item.parsed is not None:
-            raw = self.store.put_compressed(item.compressed or compress_raw(item.body))
-            self._capture(item, raw.sha256)
-            text_ref = self.store.put_text(item.extracted.text)
-            doc = page_document(
-                url=item.url,
-                site=item.site,
-                fetched_at=item.fetched_at,
-                status=item.status,
-                headers=item.headers,
-                referer=item.referer,
-                groups=item.groups,
-                raw=raw,
-                text_ref=text_ref,
-                extracted=item.extracted,
-                parsed=item.parsed,
-            )
-            self._save(doc, "documents", item)
-        return item
-
-    def _capture(self, item: PageItem, sha256: str) -> None:
-        self.store.record_capture(
-            self.run_id,
-            {
-                "url": item.url,
-                "kind": item.kind,
-                "status": item.status,
-                "sha256": sha256,
-                "fetched_at": item.fetched_at,
-                "size": len(item.body),
-            },
+            return item
+        site = self.site or all_sites().get(item.site)
+        capture = Capture(
+            url=item.url,
+            site=item.site,
+            kind=item.kind,
+            fetched_at=item.fetched_at,
+            status=item.status,
+            headers=item.headers,
+            body=item.body,
+            http_charset=item.http_charset,
+            referer=item.referer,
+            groups=item.groups,
+            profile=dict(site.extract) if site else None,
+            hints=site.hints() if site else {},
+            archive=self.archive,
+            fsync=self.fsync,
+            run_id=self.run_id,
         )
-
-    def _save(self, doc: dict[str, Any], counter: str, item: PageItem) -> None:
-        errors = schema_errors(doc)
-        if errors:
-            # Never archive a document that does not match the schema; keep its bytes and say why.
-            self._record_failure(_failure(item, "archive", "schema_invalid", "; ".join(errors[:5])))
-            return
-        status, _version = self.store.save_document(doc)
-        self.stats.inc_value(f"xxgk/{counter}/{status}")
+        try:
+            outcome = await self.pool.run(archive_capture, capture)
+        except Exception as exc:  # a bug or a dead worker must not stop the crawl; the failure is recorded
+            logger.exception("archiving failed for %s", item.url)
+            self._record_failure(_failure(item, "archive", "archive_error", f"{type(exc).__name__}: {exc}"))
+            return item
+        if outcome.failure:
+            self.stats.inc_value("xxgk/failures")
+            self.stats.inc_value(f"xxgk/failures/{outcome.failure}")
+        elif outcome.status:
+            self.stats.inc_value(f"xxgk/{outcome.counter}/{outcome.status}")
+        else:
+            self.stats.inc_value(f"xxgk/{outcome.counter}")
+        return item
 
     def _record_failure(self, item: FailureItem) -> None:
         raw_sha = item.raw_sha256
@@ -203,6 +150,9 @@ class ArchivePipeline(_StatsPipeline):
                 "fetched_at": item.fetched_at,
             },
         )
+
+    def close_spider(self) -> None:
+        release_pool(self.pool)  # waits for the workers' last jobs
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))

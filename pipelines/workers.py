@@ -69,3 +69,30 @@ def _preload(modules: tuple[str, ...]) -> None:
 
 def _noop() -> None:
     return None
+
+
+_shared: dict[tuple[int, tuple[str, ...]], tuple[WorkerPool, int]] = {}
+
+
+def acquire_pool(workers: int, preload: tuple[str, ...] = ()) -> WorkerPool:
+    """The process-wide pool for this size: crawls running side by side in one process (one per
+    site) share its workers instead of each starting its own and fighting over the cores."""
+    key = (workers, preload)
+    pool, users = _shared.get(key, (None, 0))
+    if pool is None:
+        pool = WorkerPool(workers, preload)
+    _shared[key] = (pool, users + 1)
+    return pool
+
+
+def release_pool(pool: WorkerPool) -> None:
+    """Give a pool back; the last user closes it."""
+    for key, (shared, users) in list(_shared.items()):
+        if shared is pool:
+            if users <= 1:
+                del _shared[key]
+                pool.close()
+            else:
+                _shared[key] = (shared, users - 1)
+            return
+    pool.close()

@@ -1,0 +1,136 @@
+"""One response into the archive: extraction, parsing and archiving of a capture, as one job.
+
+The job runs in a worker process (``pipelines.workers``) so that the crawler's thread only downloads
+and schedules; everything CPU-bound per page — lxml parsing, the parser's regexes, gzip, JSON — runs
+beside it. The archive is written through ``ArchiveStore`` only, whose files are safe for several
+processes (atomic renames, versions created exclusively, single-write appends).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.archive.record import attachment_document, page_document, schema_errors
+from pipelines.archive.store import ArchiveStore
+from pipelines.page import process_page
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A response to archive, with everything the job needs (it must pickle: it crosses processes)."""
+
+    url: str
+    site: str
+    kind: str  # detail | attachment | list
+    fetched_at: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    http_charset: str | None
+    referer: str | None
+    groups: dict[str, str]
+    profile: dict[str, Any] | None
+    hints: dict[str, Any]
+    archive: str
+    fsync: bool
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a capture: the counter to bump and its status, or the failure recorded."""
+
+    counter: str  # documents | attachments | lists
+    status: str | None = None  # new | changed | unchanged
+    failure: str | None = None  # reason of the failure record written
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+_stores: dict[tuple[str, bool], ArchiveStore] = {}
+
+
+def store_for(archive: str, fsync: bool) -> ArchiveStore:
+    """One store per archive per process: it caches directories, open logs and latest digests."""
+    key = (archive, fsync)
+    if key not in _stores:
+        _stores[key] = ArchiveStore(Path(archive), fsync=fsync)
+    return _stores[key]
+
+
+def failure_record(
+    capture: Capture, stage: str, reason: str, message: str, raw_sha256: str | None
+) -> dict[str, Any]:
+    return {
+        "url": capture.url,
+        "site": capture.site,
+        "stage": stage,
+        "reason": reason,
+        "message": message,
+        "status": capture.status,
+        "referer": capture.referer,
+        "raw_sha256": raw_sha256,
+        "fetched_at": capture.fetched_at,
+    }
+
+
+def archive_capture(capture: Capture) -> Outcome:
+    """Archive one response: raw bytes always; a document version for details and attachments."""
+    store = store_for(capture.archive, capture.fsync)
+    if capture.kind == "detail":
+        result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
+        raw = store.put_compressed(result.raw)
+    else:
+        result = None
+        raw = store.put_raw(capture.body)
+    store.record_capture(
+        capture.run_id,
+        {
+            "url": capture.url,
+            "kind": capture.kind,
+            "status": capture.status,
+            "sha256": raw.sha256,
+            "fetched_at": capture.fetched_at,
+            "size": raw.size,
+        },
+    )
+    if capture.kind == "list":
+        return Outcome("lists")
+    common: dict[str, Any] = {
+        "url": capture.url,
+        "site": capture.site,
+        "fetched_at": capture.fetched_at,
+        "status": capture.status,
+        "headers": capture.headers,
+        "referer": capture.referer,
+        "raw": raw,
+    }
+    if result is None:
+        doc = attachment_document(**common)
+        counter = "attachments"
+    elif result.failure or result.parsed is None:
+        # No partial document: the bytes are kept and the failure says why.
+        reason = result.failure or "parse_error"
+        message = "; ".join(result.extracted.problems)
+        store.record_failure(capture.run_id, failure_record(capture, "extract", reason, message, raw.sha256))
+        return Outcome("documents", failure=reason, problems=result.extracted.problems)
+    else:
+        text_ref = store.put_text(result.extracted.text)
+        doc = page_document(
+            **common,
+            groups=capture.groups,
+            text_ref=text_ref,
+            extracted=result.extracted,
+            parsed=result.parsed,
+        )
+        counter = "documents"
+    errors = schema_errors(doc)
+    if errors:
+        store.record_failure(
+            capture.run_id,
+            failure_record(capture, "archive", "schema_invalid", "; ".join(errors[:5]), raw.sha256),
+        )
+        return Outcome(counter, failure="schema_invalid")
+    status, _version = store.save_document(doc)
+    return Outcome(counter, status=status)
