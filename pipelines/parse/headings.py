@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .numerals import cn_to_int
@@ -82,7 +83,7 @@ def parse_heading(line: str, *, allow_untitled: bool = False) -> Heading | None:
     return None
 
 
-def _split_title(folded: str, index: list[int], original: str, start: int) -> tuple[str, str] | None:
+def _split_title(folded: str, index: Sequence[int], original: str, start: int) -> tuple[str, str] | None:
     """(title, glued text) of the line after its marker, cut from the original characters."""
     rest_folded = folded[start:]
     if not rest_folded.strip():

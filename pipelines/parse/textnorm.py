@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
 
 # NFKC would turn ① into "1" and glue it to the heading text, losing the level-4 marker.
 _KEEP = frozenset(chr(c) for c in range(0x2460, 0x2474))  # ① … ⑳
@@ -38,11 +40,13 @@ _FOLD = _fold_table()
 _FOLD_UNEVEN = frozenset(chr(code) for code, folded in _FOLD.items() if len(folded) != 1)
 
 
-def fold_with_map(s: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=4096)
+def fold_with_map(s: str) -> tuple[str, Sequence[int]]:
     """`fold(s)` plus, for every position of the folded string (and its end), the index in `s`
-    it came from, so a span found on the folded copy can be cut from the original."""
+    it came from, so a span found on the folded copy can be cut from the original. Cached: the
+    parser's passes (headings, dates, signature) fold the same lines again."""
     if not s or (max(s) < "\U00010000" and _FOLD_UNEVEN.isdisjoint(s)):
-        return s.translate(_FOLD), list(range(len(s) + 1))
+        return s.translate(_FOLD), range(len(s) + 1)
     out: list[str] = []
     index: list[int] = []
     for i, c in enumerate(s):
@@ -50,7 +54,7 @@ def fold_with_map(s: str) -> tuple[str, list[int]]:
         out.append(piece)
         index.extend([i] * len(piece))
     index.append(len(s))
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
 def clean_line(line: str) -> str:
