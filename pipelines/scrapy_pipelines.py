@@ -83,6 +83,7 @@ class ArchivePipeline(_StatsPipeline):
         )
         self.started_at = datetime.now(UTC)
         self.run_id: str = ""
+        self._sites: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -97,7 +98,7 @@ class ArchivePipeline(_StatsPipeline):
         if isinstance(item, FailureItem):
             self._record_failure(item)
             return item
-        site = self.site or all_sites().get(item.site)
+        profile, hints = self._site_data(item.site)
         capture = Capture(
             url=item.url,
             site=item.site,
@@ -109,8 +110,8 @@ class ArchivePipeline(_StatsPipeline):
             http_charset=item.http_charset,
             referer=item.referer,
             groups=item.groups,
-            profile=dict(site.extract) if site else None,
-            hints=site.hints() if site else {},
+            profile=profile,
+            hints=hints,
             archive=self.archive,
             fsync=self.fsync,
             run_id=self.run_id,
@@ -129,6 +130,13 @@ class ArchivePipeline(_StatsPipeline):
         else:
             self.stats.inc_value(f"xxgk/{outcome.counter}")
         return item
+
+    def _site_data(self, name: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """Extraction profile and parsing hints of a site, computed once per site."""
+        if name not in self._sites:
+            site = self.site if self.site and self.site.name == name else all_sites().get(name)
+            self._sites[name] = (dict(site.extract), site.hints()) if site else (None, {})
+        return self._sites[name]
 
     def _record_failure(self, item: FailureItem) -> None:
         raw_sha = item.raw_sha256

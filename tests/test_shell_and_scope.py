@@ -55,3 +55,42 @@ def test_crawl_limited_to_a_unit_and_column(tmp_path: Path, corpus: Corpus) -> N
     assert SEED_SIPING in {d["url"] for d in pages}
     fetched = [r.path for r in server.requests if "/fgw_" in r.path]
     assert fetched and all("/fgw_12305/" in path or path.count("/") <= 3 for path in fetched)
+
+
+def test_plain_scrapy_crawl_of_a_twin_site_definition(tmp_path: Path, server: ReplicaServer) -> None:
+    """`scrapy crawl tiedong` works, and the twin portal needed a definition file, not code."""
+    archive = Archive(tmp_path / "archive")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "tiedong",
+            "-s",
+            f"XXGK_REPLICA={server.url}",
+            "-s",
+            "XXGK_PROFILE=replica",
+            "-s",
+            f"XXGK_ARCHIVE={archive.root}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    truths = [t for t in server.corpus.documents("tiedong") if t.kind != "attachment" and not t.fault]
+    assert truths
+    for truth in truths:
+        doc = archive.latest(truth.url, "tiedong")
+        assert doc is not None, truth.url
+        assert doc["url"].startswith("http://tdqxxgk.siping.gov.cn/")
+        assert doc["region"]["district"] == "铁东区"
+        assert doc["text"] == truth.text
+    [run] = archive.runs()
+    assert run["site"] == "tiedong" and run["finish_reason"] == "finished"
+    assert run["settings"]["profile"] == "replica"
