@@ -44,7 +44,9 @@ def process_page(
     # The body's HTML is not archived (the raw bytes are): not sending it back halves the pickling.
     extracted = replace(extract_page(url, body, charset, profile), body_html=None)
     raw = compress_raw(body)
-    fatal = [p for p in extracted.problems if p.split(":")[0] in FATAL_PROBLEMS]
+    found = {p.split(":")[0] for p in extracted.problems}
+    # The most fundamental problem names the failure: not HTML at all, then empty, then undecodable.
+    fatal = next((p for p in FATAL_PROBLEMS if p in found), None)
     if fatal:
-        return PageResult(extracted, None, raw, fatal[0].split(":")[0])
+        return PageResult(extracted, None, raw, fatal)
     return PageResult(extracted, parse_extracted(extracted, hints), raw)

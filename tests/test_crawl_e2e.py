@@ -15,6 +15,17 @@ CHROME_LINES = re.compile(
 )
 
 
+# What the archive must say for each fault the replica injects.
+FAULT_REASONS = {
+    "404": "http_404",
+    "500": "http_500",
+    "empty": "empty_body",
+    "no_title": "no_title",
+    "undecodable": "decode_replacements",
+    "not_html": "not_html",
+}
+
+
 def seed_lines(name: str, after: str | None = None) -> list[str]:
     lines = [" ".join(line.split()) for line in (SEEDS / name).read_text("utf-8").splitlines()]
     if after is not None:
@@ -138,6 +149,7 @@ def test_faults_recorded_not_archived(crawled: Crawled) -> None:
         assert truth.url in failures, f"no failure record for {truth.fault} {truth.url}"
         assert crawled.archive.latest(truth.url, truth.site) is None, f"partial document for {truth.url}"
         record = failures[truth.url]
+        assert record["reason"] == FAULT_REASONS[truth.fault], (truth.url, record)
         if truth.fault in ("404", "500"):
             assert record["status"] == int(truth.fault)
         else:
