@@ -63,6 +63,10 @@ def test_siping_seed_archived_verbatim(crawled: Crawled) -> None:
     assert doc["signed_date"] == "2017-03-18"
     assert doc["region"]["street"] == "站前街道"
     assert doc["region"]["district"] == "铁西区"
+    # What the chrome said is kept as fields: the click count is script-filled, so there is none.
+    assert doc["chrome"]["breadcrumb"] == ["首页", "街道办事处", "站前街道", "年度报告"]
+    assert doc["chrome"]["publish_date"].startswith("2018-03-19")
+    assert doc["chrome"]["views"] is None
     assert [s["number"] for s in doc["sections"]][:7] == ["一", "二", "三", "四", "五", "六", "七"]
 
 
@@ -79,6 +83,8 @@ def test_fuxin_seed_archived_verbatim(crawled: Crawled) -> None:
     assert doc["signed_by"] is None
     assert doc["chrome"]["source"] == "细河区学苑街道"
     assert isinstance(doc["chrome"]["views"], int)
+    assert isinstance(doc["chrome"]["editor"], str) and doc["chrome"]["editor"]
+    assert not any(CHROME_LINES.match(line) for line in doc["text"].split("\n"))
     assert doc["publish_date"] == seeds[0].publish_date
 
 
