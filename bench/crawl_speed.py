@@ -100,7 +100,7 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
         spider_cls=spider_cls,
         settings_overrides={"LOG_LEVEL": "ERROR"},
     )
-    main = resource.getrusage(resource.RUSAGE_SELF)
+    own = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, joined at close
     pages = sum(int(stats.get("response_received_count", 0)) for _n, stats in results)
     # Sites crawl concurrently in one reactor: the run lasts as long as the longest crawl.
@@ -118,10 +118,12 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
                 "elapsed_s": round(elapsed, 3),
                 "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
                 "documents": documents,
-                "crawler_cpu_ms_per_page": round(1000 * (main.ru_utime + main.ru_stime) / max(pages, 1), 2),
+                "crawler_cpu_ms_per_page": round(1000 * (own.ru_utime + own.ru_stime) / max(pages, 1), 2),
                 "worker_cpu_ms_per_page": round(
                     1000 * (workers.ru_utime + workers.ru_stime) / max(pages, 1), 2
                 ),
+                "crawler_peak_rss_mib": round(own.ru_maxrss / 1024, 1),
+                "worker_peak_rss_mib": round(workers.ru_maxrss / 1024, 1),
             }
         )
     )
