@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.archive.record import attachment_document, page_document, schema_errors
+from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore
 from pipelines.page import process_page
 
@@ -97,17 +97,18 @@ def archive_capture(capture: Capture) -> Outcome:
     )
     if capture.kind == "list":
         return Outcome("lists")
-    common: dict[str, Any] = {
-        "url": capture.url,
-        "site": capture.site,
-        "fetched_at": capture.fetched_at,
-        "status": capture.status,
-        "headers": capture.headers,
-        "referer": capture.referer,
-        "raw": raw,
-    }
+    fetched = Fetched(
+        url=capture.url,
+        site=capture.site,
+        fetched_at=capture.fetched_at,
+        status=capture.status,
+        headers=capture.headers,
+        referer=capture.referer,
+        raw=raw,
+        groups=capture.groups,
+    )
     if result is None:
-        doc = attachment_document(**common)
+        doc = attachment_document(fetched)
         counter = "attachments"
     elif result.failure or result.parsed is None:
         # No partial document: the bytes are kept and the failure says why.
@@ -117,13 +118,7 @@ def archive_capture(capture: Capture) -> Outcome:
         return Outcome("documents", failure=reason, problems=result.extracted.problems)
     else:
         text_ref = store.put_text(result.extracted.text)
-        doc = page_document(
-            **common,
-            groups=capture.groups,
-            text_ref=text_ref,
-            extracted=result.extracted,
-            parsed=result.parsed,
-        )
+        doc = page_document(fetched, text_ref=text_ref, extracted=result.extracted, parsed=result.parsed)
         counter = "documents"
     errors = schema_errors(doc)
     if errors:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 
 from pipelines.archive.store import BlobRef, doc_id
+from pipelines.parse import DOCUMENT_KEYS
 
 SCHEMA_VERSION = 1
 _SPACE = re.compile(r"\s+")
@@ -56,59 +58,42 @@ def schema_errors(doc: dict[str, Any]) -> list[str]:
     ]
 
 
-def _common(
-    *,
-    url: str,
-    site: str,
-    fetched_at: str,
-    status: int,
-    headers: dict[str, str],
-    referer: str | None,
-    groups: dict[str, str],
-    raw: BlobRef,
-) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "id": doc_id(url),
-        "version": 1,
-        "previous_version": None,
-        "url": url,
-        "site": site,
-        "host": urlsplit(url).hostname,
-        "fetched_at": fetched_at,
-        "referer": referer,
-        "location": dict(groups),
-        "http": {"status": status, "headers": dict(headers)},
-        "raw": raw.as_dict(),
-    }
+@dataclass(frozen=True)
+class Fetched:
+    """What was fetched, as every archived version records it."""
+
+    url: str
+    site: str
+    fetched_at: str
+    status: int
+    headers: dict[str, str]
+    referer: str | None
+    raw: BlobRef
+    groups: dict[str, str] = field(default_factory=dict)
+
+    def common(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": doc_id(self.url),
+            "version": 1,
+            "previous_version": None,
+            "url": self.url,
+            "site": self.site,
+            "host": urlsplit(self.url).hostname,
+            "fetched_at": self.fetched_at,
+            "referer": self.referer,
+            "location": dict(self.groups),
+            "http": {"status": self.status, "headers": dict(self.headers)},
+            "raw": self.raw.as_dict(),
+        }
 
 
 def page_document(
-    *,
-    url: str,
-    site: str,
-    fetched_at: str,
-    status: int,
-    headers: dict[str, str],
-    referer: str | None,
-    groups: dict[str, str],
-    raw: BlobRef,
-    text_ref: BlobRef,
-    extracted: Any,
-    parsed: dict[str, Any],
+    fetched: Fetched, *, text_ref: BlobRef, extracted: Any, parsed: dict[str, Any]
 ) -> dict[str, Any]:
     """The archived JSON of one version of a detail page."""
     text: str = extracted.text
-    doc = _common(
-        url=url,
-        site=site,
-        fetched_at=fetched_at,
-        status=status,
-        headers=headers,
-        referer=referer,
-        groups=groups,
-        raw=raw,
-    )
+    doc = fetched.common()
     chrome = dict(extracted.chrome)
     chrome.setdefault("breadcrumb", [])
     doc.update(
@@ -127,27 +112,14 @@ def page_document(
             "chrome": chrome,
         }
     )
-    for key in (
-        "title",
-        "publish_date",
-        "publish_date_raw",
-        "agency",
-        "region",
-        "doc_type",
-        "report_year",
-        "sections",
-        "signed_by",
-        "signed_date",
-        "signed_date_raw",
-        "stats",
-        "anomalies",
-    ):
+    # Every field the parser produces (a later parser may add fields: they are archived too).
+    for key in DOCUMENT_KEYS:
         doc[key] = parsed.get(key)
     doc["stats"] = doc["stats"] or {}
     doc["anomalies"] = doc["anomalies"] or []
     doc["sections"] = doc["sections"] or []
-    if "evidence" in parsed:
-        doc["evidence"] = parsed["evidence"]
+    for key, value in parsed.items():
+        doc.setdefault(key, value)
     doc["text"] = text
     doc["attachments"] = [
         {"url": a.url, "id": doc_id(a.url), "text": a.text, "ext": a.ext} for a in extracted.attachments
@@ -155,33 +127,15 @@ def page_document(
     return doc
 
 
-def attachment_document(
-    *,
-    url: str,
-    site: str,
-    fetched_at: str,
-    status: int,
-    headers: dict[str, str],
-    referer: str | None,
-    raw: BlobRef,
-) -> dict[str, Any]:
+def attachment_document(fetched: Fetched) -> dict[str, Any]:
     """The archived JSON of one version of an attachment (its text extraction comes later)."""
-    doc = _common(
-        url=url,
-        site=site,
-        fetched_at=fetched_at,
-        status=status,
-        headers=headers,
-        referer=referer,
-        groups={},
-        raw=raw,
-    )
+    doc = fetched.common()
     doc.update(
         {
             "kind": "attachment",
-            "content_digest": raw.sha256,
+            "content_digest": fetched.raw.sha256,
             "digest_rule": "bytes",
-            "content_type": headers.get("Content-Type"),
+            "content_type": fetched.headers.get("Content-Type"),
         }
     )
     return doc
