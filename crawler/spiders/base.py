@@ -21,9 +21,10 @@ from twisted.python.failure import Failure
 
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
-from crawler.links import is_attachment
 from crawler.profiles import apply_profile
 from crawler.sites import Site
+from pipelines.extract import get_profile
+from pipelines.extract.links import attachment_ext
 
 #: Response headers worth keeping with a capture.
 # href="…", src='…' or src=… in raw HTML.
@@ -59,6 +60,9 @@ class PortalSpider(Spider):
         self.allowed_domains = list(self.site.hosts)
         self.units = _csv(units)
         self.columns = _csv(columns)
+        # What counts as an attachment comes from the site's extraction profile, so that the files
+        # fetched and the files a page's document lists are the same.
+        self.attachment_extensions = get_profile(dict(self.site.extract)).attachment_extensions
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -146,7 +150,9 @@ class PortalSpider(Spider):
             value = html.unescape(match[1] or match[2] or match[3] or "").strip()
             if value and not value.startswith(("javascript:", "mailto:", "#")):
                 url = response.urljoin(value)
-                if is_attachment(url):
+                if url.startswith(("http://", "https://")) and attachment_ext(
+                    url, self.attachment_extensions
+                ):
                     yield url
 
     def parse_attachment(self, response: Response) -> Iterator[PageItem]:
