@@ -30,11 +30,21 @@ _COUNT = re.compile(r"^\s*(\d+)\s*次?\s*$")
 _META = etree.XPath("//meta[@name][@content]")
 
 
+def _metas(root: Any) -> Any:
+    """``//meta[@name][@content]``, in document order."""
+    top = root.getroottree().getroot()
+    siblings = [*top.itersiblings(preceding=True), *top.itersiblings()]
+    if any(isinstance(el.tag, str) for el in siblings):
+        return _META(root)
+    # The document is one element's subtree (parse_html makes it so): lxml's C iterator is cheaper
+    # than an XPath pass.
+    return (el for el in top.iter("meta") if el.get("name") is not None and el.get("content") is not None)
+
+
 def collect_meta(root: Any) -> dict[str, str]:
     """``<meta name content>`` pairs; the first non-empty content of a name wins."""
     meta: dict[str, str] = {}
-    found: Any = _META(root)
-    for el in found:
+    for el in _metas(root):
         name = (el.get("name") or "").strip()
         content = normalize_line(el.get("content") or "")
         if name and (content or name not in meta) and not meta.get(name):
@@ -43,7 +53,16 @@ def collect_meta(root: Any) -> dict[str, str]:
 
 
 def meta_field(meta: dict[str, str], name: str) -> str | None:
-    lowered = {k.lower(): v for k, v in meta.items() if v}
+    return lowered_meta_field(lower_meta(meta), name)
+
+
+def lower_meta(meta: dict[str, str]) -> dict[str, str]:
+    """The non-empty meta tags by lower-case name (the last of a name wins), for lowered_meta_field:
+    made once per page rather than once per field."""
+    return {k.lower(): v for k, v in meta.items() if v}
+
+
+def lowered_meta_field(lowered: dict[str, str], name: str) -> str | None:
     for key in META_FIELDS[name]:
         if lowered.get(key):
             return lowered[key]

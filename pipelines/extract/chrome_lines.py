@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pipelines.extract.text import normalize_line
@@ -56,7 +56,15 @@ def _rules() -> _Rules:
     data = tomllib.loads(resources.files(__package__).joinpath("chrome_lines.toml").read_text("utf-8"))
     field_of = {label: name for name, labels in data["labels"].items() for label in labels}
     labels = sorted(field_of, key=len, reverse=True)
-    label = re.compile("(?:^|(?<=[\\s|｜丨/【\\[（(\\d]))(" + "|".join(map(re.escape, labels)) + r")\s*[:：]")
+    # The lookahead on first characters spares the alternation at most positions of a line.
+    first = "".join(sorted({re.escape(name[0]) for name in labels}))
+    label = re.compile(
+        "(?:^|(?<=[\\s|｜丨/【\\[（(\\d]))(?=["
+        + first
+        + "])("
+        + "|".join(map(re.escape, labels))
+        + r")\s*[:：]"
+    )
     words = "|".join(map(re.escape, sorted(data["controls"]["words"], key=len, reverse=True)))
     token = rf"[【\[（(]?\s*(?:{words})\s*[】\]）)]?"
     trailing = re.compile(rf"(?:^|(?<=[\s|｜丨/】\]）)]))\s*{token}[\s|｜丨/·•]*$")
@@ -98,6 +106,19 @@ def parse_info_line(
     ``weak_ok`` lists the fields whose weak labels (``时间``, ``编辑``…) may alone make an info line;
     ``bare_date`` accepts a line that is only a date (``2023-12-01 14:43`` under a title).
     """
+    found = _info_items(line, frozenset(weak_ok), bare_date)
+    return dict(found) if found is not None else None
+
+
+# Cached as items (every caller gets a dict of its own): the lines around a body are asked about
+# twice, first whether the header holds an info line at all, then for its fields.
+@lru_cache(maxsize=256)
+def _info_items(line: str, weak_ok: frozenset[str], bare_date: bool) -> tuple[tuple[str, object], ...] | None:
+    fields = _parse_info_line(line, weak_ok, bare_date)
+    return tuple(fields.items()) if fields is not None else None
+
+
+def _parse_info_line(line: str, weak_ok: frozenset[str], bare_date: bool) -> dict[str, object] | None:
     rules = _rules()
     text = normalize_line(line)
     if len(text) >= 2 and text[0] in "（(【[" and text[-1] in "）)】]":
@@ -106,6 +127,8 @@ def parse_info_line(
         return None
     if bare_date and _DATE.fullmatch(text):
         return {"publish_date": text}
+    if ":" not in text and "：" not in text:  # every label ends with one: most lines go no further
+        return None
     matches = list(rules.label.finditer(text))
     if not matches or _strip_brackets(text[: matches[0].start()]):
         return None
@@ -194,24 +217,32 @@ def _classify(lines: Sequence[str]) -> list[object]:
     return kinds
 
 
+def _previous(lines: Sequence[str], i: int) -> str | None:
+    """The last non-blank line before ``lines[i]``, normalized."""
+    for line in reversed(lines[:i]):
+        text = normalize_line(line)
+        if text:
+            return text
+    return None
+
+
 def _apply(lines: Sequence[str], kinds: list[object]) -> tuple[list[str], dict[str, object]]:
     fields: dict[str, object] = dict.fromkeys(FIELDS)
     kept: list[str] = []
-    previous = None
-    for line, kind in zip(lines, kinds, strict=True):
+    for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
         if kind is None:
             kept.append(line)
         elif isinstance(kind, dict):
-            if "publish_date" in kind and "title_line" not in fields and previous is not None:
-                fields["title_line"] = previous
+            # The line above is looked for only here (not tracked line by line: bodies are long).
+            if "publish_date" in kind and "title_line" not in fields:
+                previous = _previous(lines, i)
+                if previous is not None:
+                    fields["title_line"] = previous
             _merge(fields, kind)
         elif kind in ("breadcrumb", "location") and "breadcrumb" not in fields:
             crumbs = breadcrumb_of(line)
             if crumbs:
                 fields["breadcrumb"] = crumbs
-        text = normalize_line(line)
-        if text:
-            previous = text
     return kept, fields
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +96,8 @@ def _merge(into: dict[str, object], found: Mapping[str, object], keys: tuple[str
 
 
 def _base_url(root: Any, url: str) -> str:
-    base = root.find(".//base[@href]")
+    # root.find(".//base[@href]") without ElementPath's generators.
+    base = next((el for el in root.iterdescendants("base") if el.get("href") is not None), None)
     if base is not None:
         try:
             return urljoin(url, str(base.get("href")).strip())
@@ -120,12 +122,12 @@ def _attachment_areas(root: Any, body: Any, anchor: Any, profile: Profile, html:
 def _title(
     root: Any,
     html: str,
-    meta: dict[str, str],
+    lowered: dict[str, str],
     profile: Profile,
     anchor: Any | None,
     title_line: str | None,
 ) -> str | None:
-    found = chrome.meta_field(meta, "title")
+    found = chrome.lowered_meta_field(lowered, "title")
     if found:
         return found
     found = title.from_selectors(root, profile.title, anchor, html)
@@ -175,8 +177,10 @@ def extract_page(
     overrides, or None to detect the family. Never raises on page content (problems are reported in
     ``problems``); a bad profile (unknown family, invalid selector) raises ValueError.
     """
-    if isinstance(profile, str) or (isinstance(profile, Mapping) and profile.get("family")):
-        get_profile(profile)  # a definition error must surface as such, not as a page problem
+    # A definition error must surface as such, not as a page problem: a named family's profile is
+    # built (or found in the cache) before the page is read, and then used.
+    named = isinstance(profile, str) or (isinstance(profile, Mapping) and bool(profile.get("family")))
+    known = get_profile(profile) if named else None
     html, enc = decode_html(body, encoding)
     problems: list[str] = ["decode_replacements"] if enc.replacements else []
     kind = page_kind(body, html)
@@ -184,7 +188,9 @@ def extract_page(
         if kind == "not_html":
             problems.append("not_html")
         return _result(url, "generic", enc, problems)
-    root = parse_html(html)
+    # Bytes that decoded as UTF-8 (or ASCII) without a BOM or a replacement are the UTF-8 of html.
+    same = enc.used in ("utf-8", "ascii") and not enc.replacements and not body.startswith(codecs.BOM_UTF8)
+    root = parse_html(html, body if same else None)
     if root is None:
         return _result(url, "generic", enc, problems)
     family = (
@@ -194,7 +200,7 @@ def extract_page(
         if isinstance(profile, Mapping) and profile.get("family")
         else detect_family(html, url)
     )
-    prof = get_profile(profile, family)
+    prof = known if known is not None else get_profile(profile, family)
     try:
         return _extract(url, html, root, prof, enc, problems)
     except Exception as exc:  # never let one strange page stop a crawl
@@ -239,13 +245,13 @@ def _fallback_body(root: Any, html: str) -> _Body:
 
 
 def _chrome_fields(
-    root: Any, html: str, meta: dict[str, str], prof: Profile, anchor: Any
+    root: Any, html: str, lowered: dict[str, str], prof: Profile, anchor: Any
 ) -> tuple[dict[str, object], str | None, list[str]]:
     """Fields the chrome around the body states (first source wins), the title line above the info
     line, and the lines before the body."""
     fields: dict[str, object] = dict.fromkeys(_FIELDS)
     for key in ("publish_date", "source"):
-        fields[key] = chrome.meta_field(meta, key)
+        fields[key] = chrome.lowered_meta_field(lowered, key)
     has_counter, count = chrome.views(root, prof.views, html)
     if has_counter:
         fields["views"] = count
@@ -288,10 +294,11 @@ def _extract(
             if prof.family != "generic":
                 problems.append("body_fallback")
             body = _fallback_body(root, html)
-    fields, title_line, before = _chrome_fields(root, html, meta, prof, body.anchor)
+    lowered = chrome.lower_meta(meta)  # what the meta_field lookups read, made once
+    fields, title_line, before = _chrome_fields(root, html, lowered, prof, body.anchor)
     if not crumbs:
         crumbs = chrome.crumbs_from_lines(before)
-    page_title = _title(root, html, meta, prof, body.anchor, title_line)
+    page_title = _title(root, html, lowered, prof, body.anchor, title_line)
     if body.element is None:
         return _result(
             url,
@@ -312,7 +319,7 @@ def _extract(
     if not crumbs and isinstance(edge_crumbs, list):
         crumbs = [str(c) for c in edge_crumbs]
     if fields.get("editor") is None:
-        fields["editor"] = chrome.meta_field(meta, "editor")
+        fields["editor"] = chrome.lowered_meta_field(lowered, "editor")
     base = _base_url(root, url)
     anchor = body.anchor if body.anchor is not None else body.element
     areas = _attachment_areas(root, body.element, anchor, prof, html)

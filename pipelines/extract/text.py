@@ -40,75 +40,214 @@ def _flush(lines: list[str], current: list[str]) -> None:
             lines.append(line)
 
 
+# What an element is to the walk, by its tag.
+_INLINE, _SKIP, _BREAK, _ROW, _BLOCK = range(5)
+#: Distinct tags kept at most (pages of Word exports invent prefixed ones: ``o:p``, ``st1:chsdate``).
+_MAX_KINDS = 4096
+
+
+class _Kinds(dict[object, int]):
+    """Kind of each tag lxml gives (a name, or the Comment / ProcessingInstruction / Entity factory
+    for nodes that have no text of their own): one dict lookup per node instead of lower-casing and
+    four set tests, in the hottest loop of extraction."""
+
+    def __missing__(self, tag: object) -> int:
+        if not isinstance(tag, str):
+            kind = _SKIP
+        else:
+            name = tag.lower()
+            kind = (
+                _SKIP
+                if name in SKIP_TAGS
+                else _BREAK
+                if name == "br"
+                else _ROW
+                if name == "tr"
+                else _BLOCK
+                if name in BLOCK_TAGS
+                else _INLINE
+            )
+        if len(self) < _MAX_KINDS:
+            self[tag] = kind
+        return kind
+
+
+_KINDS = _Kinds()
+
+
 class _Stop(Exception):
     """Raised when the walk reaches the element it must stop at (see ``lines_until``)."""
 
 
-def _walk(el: Any, lines: list[str], current: list[str], skip: Any, stop: Any = None) -> None:
-    # The hot loop of extraction: plain lists and no recursion into leaves, on purpose.
+def _walk(el: Any, lines: list[str], current: list[str]) -> None:
+    """Append the lines of ``el``'s children to ``lines``; ``current`` is the open line's pieces.
+
+    The hot loop of extraction (every body, every line of chrome around it): plain lists, one dict
+    lookup per node, each lxml property read once, no function call per line. ``_walk_until`` is the
+    same walk with a subtree to leave out and an element to stop at.
+    """
+    kinds = _KINDS
+    add = current.append
+    for child in el:
+        kind = kinds[child.tag]
+        if kind == _INLINE:
+            text = child.text
+            if text:
+                add(text)
+            if len(child):
+                _walk(child, lines, current)
+        elif kind == _BLOCK:
+            if current:
+                line = " ".join("".join(current).split())
+                current.clear()
+                if line:
+                    lines.append(line)
+            text = child.text
+            if text:
+                add(text)
+            if len(child):
+                _walk(child, lines, current)
+            if current:
+                line = " ".join("".join(current).split())
+                current.clear()
+                if line:
+                    lines.append(line)
+        elif kind == _BREAK:
+            if current:
+                line = " ".join("".join(current).split())
+                current.clear()
+                if line:
+                    lines.append(line)
+        elif kind == _ROW:
+            if current:
+                line = " ".join("".join(current).split())
+                current.clear()
+                if line:
+                    lines.append(line)
+            row = " ".join(_row_text(child, None).split())
+            if row:
+                lines.append(row)
+        # Comments, processing instructions and skipped elements still own their tail text.
+        tail = child.tail
+        if tail:
+            add(tail)
+
+
+def _walk_until(el: Any, lines: list[str], current: list[str], skip: Any, stop: Any, path: Any) -> None:
+    """``_walk`` leaving out the subtree ``skip`` and stopping at ``stop`` (``path``: the ancestors
+    of ``stop``). Subtrees that hold neither go to ``_walk``."""
     for child in el:
         if child is stop:
             raise _Stop
-        tag = child.tag
-        if tag.__class__ is str and child is not skip:
-            name = tag.lower()
-            if name in SKIP_TAGS:
-                pass
-            elif name == "br":
-                _flush(lines, current)
-            elif name == "tr" and (stop is None or not _contains(child, stop)):
-                _flush(lines, current)
-                row = " ".join(_row_text(child, skip).split())
-                if row:
-                    lines.append(row)
-            elif name in BLOCK_TAGS:
-                _flush(lines, current)
-                if child.text:
-                    current.append(child.text)
-                if len(child):
-                    _walk(child, lines, current, skip, stop)
-                _flush(lines, current)
-            else:
-                if child.text:
-                    current.append(child.text)
-                if len(child):
-                    _walk(child, lines, current, skip, stop)
+        kind = _KINDS[child.tag] if child is not skip else _SKIP
+        on_path = child in path
+        if kind == _BREAK:
+            _flush(lines, current)
+        elif kind == _ROW and not on_path:
+            _flush(lines, current)
+            row = " ".join(_row_text(child, skip).split())
+            if row:
+                lines.append(row)
+        elif kind in (_BLOCK, _ROW):
+            _flush(lines, current)
+            if child.text:
+                current.append(child.text)
+            if len(child):
+                if on_path or skip is not None:
+                    _walk_until(child, lines, current, skip, stop, path)
+                else:
+                    _walk(child, lines, current)
+            _flush(lines, current)
+        elif kind == _INLINE:
+            if child.text:
+                current.append(child.text)
+            if len(child):
+                if on_path or skip is not None:
+                    _walk_until(child, lines, current, skip, stop, path)
+                else:
+                    _walk(child, lines, current)
         # Comments, processing instructions and skipped elements still own their tail text.
         if child.tail:
             current.append(child.tail)
 
 
 def _row_text(tr: Any, skip: Any) -> str:
-    cells = []
+    """The cells of a row joined by `` | ``, to be whitespace-normalized by the caller.
+
+    Since the whole row is normalized, a cell need not be: its lines joined by spaces and its raw
+    text with a space at every line boundary give the same row. Cells of Word-made tables hold
+    paragraphs (``<td><p><span>0</span></p></td>``), hundreds per report: they are read by
+    ``_cell_pieces``, which builds no lines.
+    """
+    pieces: list[str] = []
+    add = pieces.append
+    first = True
     for cell in tr:
         tag = cell.tag
-        if tag.__class__ is str and tag.lower() in _CELL_TAGS and cell is not skip:
+        if (tag == "td" or tag == "th" or (isinstance(tag, str) and tag.lower() in _CELL_TAGS)) and (
+            cell is not skip
+        ):
+            if not first:
+                add(" | ")
+            first = False
+            if skip is not None and len(cell):
+                add(" ".join(_element_lines(cell, skip)))
+                continue
+            text = cell.text
+            if text:
+                add(text)
             if len(cell):
-                cells.append(" ".join(_element_lines(cell, skip)))
-            else:  # most cells hold bare text
-                cells.append(" ".join((cell.text or "").split()))
-    return " | ".join(cells)
+                _cell_pieces(cell, pieces)
+    return "".join(pieces)
+
+
+def _cell_pieces(el: Any, pieces: list[str]) -> None:
+    """``_walk`` for the inside of a table cell: texts in order, a space for every line boundary."""
+    kinds = _KINDS
+    add = pieces.append
+    for child in el:
+        kind = kinds[child.tag]
+        if kind == _INLINE:
+            text = child.text
+            if text:
+                add(text)
+            if len(child):
+                _cell_pieces(child, pieces)
+        elif kind == _BLOCK:
+            add(" ")
+            text = child.text
+            if text:
+                add(text)
+            if len(child):
+                _cell_pieces(child, pieces)
+            add(" ")
+        elif kind == _BREAK:
+            add(" ")
+        elif kind == _ROW:
+            add(" ")
+            add(_row_text(child, None))
+            add(" ")
+        tail = child.tail
+        if tail:
+            add(tail)
 
 
 def _element_lines(el: Any, skip: Any = None) -> list[str]:
-    tag = el.tag
-    if tag.__class__ is not str or el is skip:
-        return []
-    name = tag.lower()
-    if name in SKIP_TAGS or name == "br":
+    kind = _KINDS[el.tag]
+    if kind in (_SKIP, _BREAK) or el is skip:
         return []
     lines: list[str] = []
-    if name == "tr":
+    if kind == _ROW:
         row = " ".join(_row_text(el, skip).split())
         return [row] if row else []
-    current: list[str] = [el.text] if el.text else []
-    _walk(el, lines, current, skip)
+    text = el.text
+    current: list[str] = [text] if text else []
+    if skip is None:
+        _walk(el, lines, current)
+    else:
+        _walk_until(el, lines, current, skip, None, ())
     _flush(lines, current)
     return lines
-
-
-def _contains(el: Any, other: Any) -> bool:
-    return any(anc is el for anc in other.iterancestors())
 
 
 def lines_until(el: Any, stop: Any) -> list[str]:
@@ -116,7 +255,7 @@ def lines_until(el: Any, stop: Any) -> list[str]:
     lines: list[str] = []
     current: list[str] = [el.text] if el.text else []
     with contextlib.suppress(_Stop):
-        _walk(el, lines, current, None, stop)
+        _walk_until(el, lines, current, None, stop, set(stop.iterancestors()))
     _flush(lines, current)
     return lines
 
@@ -146,11 +285,15 @@ def _as_elements(obj: object) -> Iterable[Any]:
     raise TypeError(f"html_to_text: cannot read {type(obj).__name__}")
 
 
-def parse_html(html: str) -> Any:
-    """Parse a document or fragment into an lxml tree (None when there is nothing to parse)."""
-    if not html.strip():
+def parse_html(html: str, utf8: bytes | None = None) -> Any:
+    """Parse a document or fragment into an lxml tree (None when there is nothing to parse).
+
+    ``utf8`` is ``html`` encoded as UTF-8 when the caller holds it already (the bytes of a page that
+    decoded as UTF-8): encoding it again costs as much as a walk of its text.
+    """
+    if not html or html.isspace():
         return None
-    data = html.encode("utf-8", "replace")
+    data = html.encode("utf-8", "replace") if utf8 is None else utf8
     try:
         root = etree.fromstring(data, parser=_UTF8_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -177,6 +320,8 @@ _STRING = etree.XPath("string()")
 
 def raw_text(el: Any) -> str:
     """All text of an element's subtree as the DOM has it (comments excluded), not normalized."""
+    if not len(el):  # no child node at all: the string value is the element's own text
+        return el.text or ""
     return str(_STRING(el))
 
 

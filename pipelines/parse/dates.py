@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .numerals import CN_DIGIT_CHARS, cn_to_int, cn_year
 from .textnorm import fold_with_map
@@ -50,6 +51,13 @@ def _value(match: re.Match[str]) -> dt.date | None:
 
 def find_dates(s: str) -> list[DateMatch]:
     """Every valid full date (year, month and day) in `s`, in order of appearance."""
+    return list(_find_dates(s))
+
+
+# Cached (DateMatch is immutable; callers get a list of their own): the signature's date line is
+# read twice (a date alone, else a name and a date), and dates repeat across a site's pages.
+@lru_cache(maxsize=1024)
+def _find_dates(s: str) -> tuple[DateMatch, ...]:
     folded, index = fold_with_map(s)
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
@@ -62,7 +70,7 @@ def find_dates(s: str) -> list[DateMatch]:
                 continue
             taken.append((m.start(), m.end()))
             found.append(DateMatch(value.isoformat(), index[m.start()], index[m.end()]))
-    return sorted(found, key=lambda d: d.start)
+    return tuple(sorted(found, key=lambda d: d.start))
 
 
 def normalize_date(raw: str | None) -> str | None:

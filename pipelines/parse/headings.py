@@ -5,22 +5,41 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from .numerals import cn_to_int
-from .textnorm import fold_with_map, squeeze_cjk_spaces
+from .textnorm import fold, fold_with_map, squeeze_cjk_spaces
 
 _CN = "一二三四五六七八九十"
 
+_CIRCLED = "".join(map(chr, range(0x2460, 0x2474)))  # ① … ⑳
+
 # Matched on the folded line: （一） is already (一), ㈠ became (一), ⑴ became (1), ⒈ became 1.
-# Spaces may sit anywhere inside the marker (`一 、概 述`).
-_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (1, re.compile(rf"【\s*(?P<n>[{_CN}]{{1,3}})\s*】\s*[、.,]?")),
-    (1, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.,]")),
-    (2, re.compile(rf"[(〔\[]\s*(?P<n>[{_CN}]{{1,3}})\s*[)〕\]]\s*[、.]?")),
-    (3, re.compile(r"(?P<n>\d{1,2})\s*[、.](?!\s*\d)")),
-    (4, re.compile(r"[(\[]\s*(?P<n>\d{1,2})\s*[)\]]\s*[、.]?")),
-    (4, re.compile(r"(?P<c>[\u2460-\u2473])\s*[、.]?")),
+# Spaces may sit anywhere inside the marker (`一 、概 述`). The middle item lists the characters a
+# marker opens with (None: a decimal digit, what `\d` matches).
+_MARKERS: tuple[tuple[int, str | None, re.Pattern[str]], ...] = (
+    (1, "【", re.compile(rf"【\s*(?P<n>[{_CN}]{{1,3}})\s*】\s*[、.,]?")),
+    (1, _CN, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.,]")),
+    (2, "(〔[", re.compile(rf"[(〔\[]\s*(?P<n>[{_CN}]{{1,3}})\s*[)〕\]]\s*[、.]?")),
+    (3, None, re.compile(r"(?P<n>\d{1,2})\s*[、.](?!\s*\d)")),
+    (4, "([", re.compile(r"[(\[]\s*(?P<n>\d{1,2})\s*[)\]]\s*[、.]?")),
+    (4, _CIRCLED, re.compile(r"(?P<c>[\u2460-\u2473])\s*[、.]?")),
 )
+
+
+@cache
+def _markers_opened_by(c: str) -> tuple[tuple[int, re.Pattern[str]], ...]:
+    """The patterns a line whose first character is `c` may match, in order (the others fail on
+    the first character). Folding is character by character, so the folded line starts with the
+    fold of `c`. Most lines are prose that opens with no marker at all: they are spared the folding
+    and the patterns (the parser asks every line of a body)."""
+    head = fold(c)[0]
+    return tuple(
+        (level, pattern)
+        for level, opens, pattern in _MARKERS
+        if (head.isdecimal() if opens is None else head in opens)
+    )
+
 
 # A glued heading (`（一）加强组织领导。我街不断…`) ends at the first of these.
 _TITLE_END = re.compile(r"[。:;!?]")
@@ -53,16 +72,27 @@ def parse_heading(line: str, *, allow_untitled: bool = False) -> Heading | None:
     `allow_untitled` accepts a numbered paragraph whose first sentence is too long for a title
     (title None); the section builder allows it only where the numbering sequence vouches for it.
     """
+    return _parse_heading(line, allow_untitled)
+
+
+# Cached (a Heading is immutable): reports follow one template, so the same headings and table
+# row labels (一、总体情况, （一）予以公开 …) come back page after page.
+@lru_cache(maxsize=4096)
+def _parse_heading(line: str, allow_untitled: bool) -> Heading | None:
     stripped = line.strip()
-    folded, index = fold_with_map(stripped)
-    # Table rows (cells joined by ` | `, or pipes without padding) are never headings.
-    if "|" in folded:
+    markers = _markers_opened_by(stripped[0]) if stripped else ()
+    # Table rows (cells joined by ` | `, or pipes without padding) are never headings. A "|" folds to
+    # itself: a row written with one is known before folding.
+    if not markers or "|" in stripped:
         return None
-    for level, pattern in _MARKERS:
+    folded, index = fold_with_map(stripped)
+    if "|" in folded:  # ｜ and other pipes that fold to "|"
+        return None
+    for level, pattern in markers:
         m = pattern.match(folded)
         if not m:
             continue
-        if m.groupdict().get("c"):
+        if m.lastgroup == "c":  # the circled number is the pattern's only group
             value = ord(m["c"]) - 0x2460 + 1
             number = str(value)
         else:

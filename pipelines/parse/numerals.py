@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # 〇 and 零 both mean zero; reports mix them freely (二〇一七 / 二零一七), and financial
 # forms (壹贰叁) turn up in tables copied from accounting software.
@@ -47,6 +48,9 @@ def _fold_digits(s: str) -> str:
     return unicodedata.normalize("NFKC", s).strip()
 
 
+# Cached: numbers come from a small vocabulary (一 … 十二, 2017, 31), asked for by every heading
+# and date of every page.
+@lru_cache(maxsize=4096)
 def cn_to_int(s: str) -> int | None:
     """Value of a numeral in counting form (一百三十七, 十二, 两万零五), positional form
     (二〇一七, 一二三), Arabic or full-width digits, or a mix (3万2千).
@@ -110,6 +114,7 @@ def _counting_form(s: str) -> int | None:
     return total + section + (number or 0)
 
 
+@lru_cache(maxsize=1024)
 def cn_year(s: str) -> int | None:
     """A year written positionally (二〇一七, 二零一七, ２０１７, 2017), optionally followed by 年.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from .numerals import CN_DIGIT_CHARS
 from .textnorm import compact
@@ -42,14 +43,22 @@ _NOT_DISTRICT = ("社区", "小区", "园区", "景区", "辖区", "城区", "�
 
 def split_region_prefix(name: str) -> tuple[dict[str, str], str]:
     """({province, city, district} found at the start of `name`, the rest of `name`)."""
+    found, rest = _split_region_prefix(name)
+    return dict(found), rest
+
+
+# Cached (a fresh dict is made for every caller): a site's pages name the same few bodies, and each
+# name is split several times per page (region, then street).
+@lru_cache(maxsize=1024)
+def _split_region_prefix(name: str) -> tuple[tuple[tuple[str, str], ...], str]:
     rest = compact(name)
-    found: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     for key, pattern in (("province", _PROVINCE), ("city", _CITY), ("district", _DISTRICT)):
         m = pattern.match(rest)
         if m and not m.group(1).endswith(_NOT_DISTRICT) and len(rest) > len(m.group(1)):
-            found[key] = m.group(1)
+            found.append((key, m.group(1)))
             rest = rest[m.end() :]
-    return found, rest
+    return tuple(found), rest
 
 
 def normalize_street(name: str | None, *, allow_bare_jie: bool = False) -> str | None:
@@ -61,7 +70,7 @@ def normalize_street(name: str | None, *, allow_bare_jie: bool = False) -> str |
     """
     if not name:
         return None
-    prefix, rest = split_region_prefix(name)
+    prefix, rest = _split_region_prefix(name)
     m = _STREET.match(rest)
     if m:
         return m.group(1)
@@ -91,8 +100,8 @@ def resolve_region(
     name_list = [n for n in names if n]
     title_list = [t for t in titles if t]
     for text in [*name_list, *title_list]:
-        prefix, _ = split_region_prefix(text)
-        for key, value in prefix.items():
+        prefix, _ = _split_region_prefix(text)
+        for key, value in prefix:
             if region[key] is None:
                 region[key] = value
     district, city = region["district"], region["city"]

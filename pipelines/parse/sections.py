@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -89,29 +90,36 @@ def build_sections(lines: Sequence[str]) -> list[dict[str, object]]:
 
 
 def _heading(line: str, roots: list[_Node], stack: list[_Node]) -> Heading | None:
-    heading = parse_heading(line)
-    if heading is not None:
-        return None if _is_table_row(heading) else heading
+    # One parse serves both readings: allow_untitled changes only what a numbered paragraph without
+    # a title gives (None, or a heading whose title is None); a titled heading is the same either way.
+    heading = parse_heading(line, allow_untitled=True)
+    if heading is None or _is_table_row(heading):
+        return None
+    if heading.title is not None:
+        return heading
     # A numbered paragraph with a long first sentence is a section only when it continues the
     # numbering of its siblings: （一）… then （二）通过网站、报刊…主动公开相关信息52条。
-    untitled = parse_heading(line, allow_untitled=True)
-    if untitled is None or _is_table_row(untitled):
-        return None
-    parent_stack = [n for n in stack if n.heading.level < untitled.level]
+    parent_stack = [n for n in stack if n.heading.level < heading.level]
     siblings = parent_stack[-1].children if parent_stack else roots
-    previous = next((n for n in reversed(siblings) if n.heading.level == untitled.level), None)
-    if previous is not None and previous.heading.value == untitled.value - 1:
-        return untitled
+    previous = next((n for n in reversed(siblings) if n.heading.level == heading.level), None)
+    if previous is not None and previous.heading.value == heading.value - 1:
+        return heading
     return None
+
+
+def _row_label(labels: Sequence[str]) -> re.Pattern[str]:
+    # A label alone, or followed by a note in brackets or its numbers. The alternation backtracks
+    # into the next label when one is a prefix of the line without such an ending.
+    return re.compile("(?:" + "|".join(map(re.escape, labels)) + r")(?:\Z|[(0123456789\-])")
+
+
+# `其他` is a table row only at the 1. level (三、…(六)其他处理 3.其他); `七、其他` is a report
+# section. One pattern per case, instead of a loop over the labels for every heading.
+_TABLE_ROW = _row_label([row for row in TABLE_ROW_LABELS if row != "其他"])
+_TABLE_ROW_LEVEL_3 = _row_label(TABLE_ROW_LABELS)
 
 
 def _is_table_row(heading: Heading) -> bool:
     label = compact((heading.title or "") + heading.text)
-    for row in TABLE_ROW_LABELS:
-        # `其他` is a table row only at the 1. level (三、…(六)其他处理 3.其他); `七、其他` is a
-        # report section. A row label may carry a note in brackets or its numbers.
-        if row == "其他" and heading.level != 3:
-            continue
-        if label == row or (label.startswith(row) and label[len(row)] in "(0123456789-"):
-            return True
-    return False
+    pattern = _TABLE_ROW_LEVEL_3 if heading.level == 3 else _TABLE_ROW
+    return pattern.match(label) is not None
