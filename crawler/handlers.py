@@ -60,7 +60,7 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
         mapped_url = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
         host_header = parts.netloc
         mapped = request.replace(url=mapped_url)
-        mapped.headers[b"Host"] = host_header.encode("idna")
+        mapped.headers[b"Host"] = host_header.encode("idna") if not host_header.isascii() else host_header
         response = await super().download_request(mapped)
         # AutoThrottle reads the latency from the original request's meta.
         if "download_latency" in mapped.meta:

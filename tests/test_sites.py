@@ -102,3 +102,22 @@ def test_polite_defaults_for_real_sites() -> None:
     spider.update_settings(replica)
     assert replica.getfloat("DOWNLOAD_DELAY") == 0 and replica.getbool("ROBOTSTXT_OBEY")
     assert PROFILES["bench"]["CONCURRENT_REQUESTS"] >= 16
+
+
+def test_attachment_links_found_without_parsing_html() -> None:
+    from crawler.spiders.base import file_attribute_pattern
+
+    pattern = file_attribute_pattern(["pdf", "doc", "docx", "png"])
+    html = (
+        '<a href="./P020180320123456789012.pdf">附件</a> <a href=../x/report.DOCX>b</a>'
+        "<a href='/module/download/downfile.jsp?classid=0&amp;filename=1711241012577.pdf'>c</a>"
+        '<img src="./W020180320.png" /> <a href="./t20180320_1.html">page</a>'
+        '<a href="./a.pdf.html">not a file</a> <a href="./b.doc">d</a>'
+    )
+    assert [m[1] for m in pattern.finditer(html)] == [
+        "./P020180320123456789012.pdf",
+        "../x/report.DOCX",
+        "/module/download/downfile.jsp?classid=0&amp;filename=1711241012577.pdf",
+        "./W020180320.png",
+        "./b.doc",
+    ]

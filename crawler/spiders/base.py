@@ -27,8 +27,15 @@ from pipelines.extract import get_profile
 from pipelines.extract.links import attachment_ext
 
 #: Response headers worth keeping with a capture.
-# href="…", src='…' or src=… in raw HTML.
-LINK_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+
+
+def file_attribute_pattern(extensions: Iterable[str]) -> re.Pattern[str]:
+    """href=… / src=… values (quoted or not) that name a file of one of ``extensions``, in the path
+    (``P020180320.pdf``) or in a download script's query (``downfile.jsp?filename=1.pdf``)."""
+    exts = "|".join(sorted((re.escape(e) for e in extensions), key=len, reverse=True))
+    value = rf"""[^"'\s>]*?\.(?:{exts})(?:[?#&][^"'\s>]*)?"""
+    return re.compile(rf"""\b(?:href|src)\s*=\s*["']?({value})(?=["'\s>])""", re.IGNORECASE)
+
 
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
 
@@ -63,6 +70,7 @@ class PortalSpider(Spider):
         # What counts as an attachment comes from the site's extraction profile, so that the files
         # fetched and the files a page's document lists are the same.
         self.attachment_extensions = get_profile(dict(self.site.extract)).attachment_extensions
+        self._file_attribute = file_attribute_pattern(self.attachment_extensions)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -142,13 +150,13 @@ class PortalSpider(Spider):
 
         A scan of the attribute values rather than an HTML parse: the page is parsed once, by
         extraction, in a worker process; navigation only needs the URLs (their link texts are in
-        the page's archived document).
+        the page's archived document). Only values naming a file type are resolved.
         """
         if not isinstance(response, TextResponse):
             return
-        for match in LINK_ATTRIBUTE.finditer(response.text):
-            value = html.unescape(match[1] or match[2] or match[3] or "").strip()
-            if value and not value.startswith(("javascript:", "mailto:", "#")):
+        for match in self._file_attribute.finditer(response.text):
+            value = html.unescape(match[1]).strip()
+            if not value.startswith(("javascript:", "mailto:", "#")):
                 url = response.urljoin(value)
                 if url.startswith(("http://", "https://")) and attachment_ext(
                     url, self.attachment_extensions
