@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -60,6 +61,9 @@ def crawl_sites(
     for name, value in (settings_overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
+    # Scrapy filters by level in its log handler, after every DEBUG record (one per response and per
+    # item) has been built; setting the level on the root logger drops them before that.
+    logging.getLogger().setLevel(settings.get("LOG_LEVEL") or "DEBUG")
     crawlers = []
     targets: list[Any] = [spider_cls] if spider_cls is not None else names
     for target in targets:
