@@ -19,7 +19,6 @@ from typing import Any
 
 from pipelines.archive.files import AppendLog, atomic_write
 
-VERSION_FILE = re.compile(r"^v(\d{4,})\.json$")
 
 
 def doc_id(url: str) -> str:
@@ -118,19 +117,22 @@ class ArchiveStore:
 
     # Documents ---------------------------------------------------------------------------------
 
-    def doc_dir(self, site: str, ident: str) -> Path:
-        return self.root / "documents" / site / ident[:2] / ident
+    def version_path(self, site: str, ident: str, version: int) -> Path:
+        """Where a version lives: ``documents/<site>/<id[:2]>/<id>.v0001.json``.
+
+        No directory per document: creating one cost more system time than writing the document.
+        """
+        return self.root / "documents" / site / ident[:2] / f"{ident}.v{version:04d}.json"
 
     def versions(self, site: str, ident: str) -> list[int]:
-        """Version numbers present for a document, ascending."""
-        try:
-            names = os.listdir(self.doc_dir(site, ident))
-        except FileNotFoundError:
-            return []
-        return sorted(int(m[1]) for name in names if (m := VERSION_FILE.match(name)))
+        """Version numbers present for a document, ascending (they are numbered without gaps)."""
+        found: list[int] = []
+        while self.version_path(site, ident, len(found) + 1).exists():
+            found.append(len(found) + 1)
+        return found
 
     def load_version(self, site: str, ident: str, version: int) -> dict[str, Any]:
-        path = self.doc_dir(site, ident) / f"v{version:04d}.json"
+        path = self.version_path(site, ident, version)
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
 
@@ -160,7 +162,7 @@ class ArchiveStore:
             doc["previous_version"] = version - 1 if version > 1 else None
             # Compact: with an indent, json falls back from its C encoder to Python (5× slower).
             data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
-            if self._create_exclusive(self.doc_dir(site, ident) / f"v{version:04d}.json", data):
+            if self._create_exclusive(self.version_path(site, ident, version), data):
                 break
             # Another process wrote this version first: re-read and decide again.
             self._latest.pop((site, ident), None)
@@ -194,7 +196,7 @@ class ArchiveStore:
     def iter_documents(self, site: str | None = None) -> list[Path]:
         """Every version file in the archive (or of one site), sorted."""
         base = self.root / "documents"
-        pattern = f"{site}/*/*/v*.json" if site else "*/*/*/v*.json"
+        pattern = f"{site}/*/*.v*.json" if site else "*/*/*.v*.json"
         return sorted(base.glob(pattern))
 
     # Records -----------------------------------------------------------------------------------
