@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,20 +145,9 @@ class ArchivePipeline(_StatsPipeline):
             raw_sha = self.store.put_raw(item.body).sha256
         self.stats.inc_value("xxgk/failures")
         self.stats.inc_value(f"xxgk/failures/{item.reason}")
-        self.store.record_failure(
-            self.run_id,
-            {
-                "url": item.url,
-                "site": item.site,
-                "stage": item.stage,
-                "reason": item.reason,
-                "message": item.message,
-                "status": item.status,
-                "referer": item.referer,
-                "raw_sha256": raw_sha,
-                "fetched_at": item.fetched_at,
-            },
-        )
+        # The same fields as the failures the workers record (pipelines.capture.failure_record).
+        record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
+        self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
     def close_spider(self) -> None:
         release_pool(self.pool)  # waits for the workers' last jobs
