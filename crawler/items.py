@@ -54,9 +54,7 @@ class FailureItem:
     """HTTP status when there was a response."""
     referer: str | None = None
     """The page the URL was found on."""
-    raw_sha256: str | None = None
-    """Digest of the raw bytes kept in the archive, when there were bytes: nothing is lost."""
     fetched_at: str | None = None
     """UTC time of the attempt."""
     body: bytes | None = None
-    """Bytes received, if any; the archive keeps them (raw_sha256 then points at them)."""
+    """Bytes received, if any: the archive keeps them and the failure record names their digest."""

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
-from crawler.sites import Site, all_sites
+from crawler.sites import all_sites
 from pipelines.capture import Capture, archive_capture, store_for
 from pipelines.workers import acquire_pool, release_pool
 
@@ -42,29 +42,12 @@ def _failure(item: PageItem, stage: str, reason: str, message: str) -> FailureIt
     )
 
 
-class _StatsPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        assert crawler.stats is not None
-        self.stats: StatsCollector = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Any:
-        return cls(crawler)
-
-    @property
-    def site(self) -> Site | None:
-        spider: Spider | None = self.crawler.spider
-        site = getattr(spider, "site", None)
-        return site if isinstance(site, Site) else None
-
-
 def default_workers() -> int:
     """One worker per core but one (the crawler's), at least one, at most four."""
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-class ArchivePipeline(_StatsPipeline):
+class ArchivePipeline:
     """Every response into the archive, through the one writer (``ArchiveStore``).
 
     Pages are extracted, parsed and archived by ``pipelines.capture.archive_capture`` in worker
@@ -73,7 +56,9 @@ class ArchivePipeline(_StatsPipeline):
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats: StatsCollector = crawler.stats
         settings = crawler.settings
         self.archive = str(Path(settings.get("XXGK_ARCHIVE") or "archive"))
         self.fsync = settings.getbool("XXGK_FSYNC")
@@ -86,6 +71,10 @@ class ArchivePipeline(_StatsPipeline):
         self.run_id: str = ""
         self._sites: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
@@ -124,8 +113,7 @@ class ArchivePipeline(_StatsPipeline):
             self._record_failure(_failure(item, "archive", "archive_error", f"{type(exc).__name__}: {exc}"))
             return item
         if outcome.failure:
-            self.stats.inc_value("xxgk/failures")
-            self.stats.inc_value(f"xxgk/failures/{outcome.failure}")
+            self._count_failure(outcome.failure)
         elif outcome.status:
             self.stats.inc_value(f"xxgk/{outcome.counter}/{outcome.status}")
         else:
@@ -135,16 +123,17 @@ class ArchivePipeline(_StatsPipeline):
     def _site_data(self, name: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """Extraction profile and parsing hints of a site, computed once per site."""
         if name not in self._sites:
-            site = self.site if self.site and self.site.name == name else all_sites().get(name)
+            site = all_sites().get(name)
             self._sites[name] = (dict(site.extract), site.hints()) if site else (None, {})
         return self._sites[name]
 
-    def _record_failure(self, item: FailureItem) -> None:
-        raw_sha = item.raw_sha256
-        if item.body is not None:
-            raw_sha = self.store.put_raw(item.body).sha256
+    def _count_failure(self, reason: str) -> None:
         self.stats.inc_value("xxgk/failures")
-        self.stats.inc_value(f"xxgk/failures/{item.reason}")
+        self.stats.inc_value(f"xxgk/failures/{reason}")
+
+    def _record_failure(self, item: FailureItem) -> None:
+        raw_sha = self.store.put_raw(item.body).sha256 if item.body is not None else None
+        self._count_failure(item.reason)
         # The same fields as the failures the workers record (pipelines.capture.failure_record).
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})

@@ -97,33 +97,21 @@ def _walk(el: Any, lines: list[str], current: list[str]) -> None:
             if len(child):
                 _walk(child, lines, current)
         elif kind == _BLOCK:
-            if current:
-                line = " ".join("".join(current).split())
-                current.clear()
-                if line:
-                    lines.append(line)
+            if current:  # the check inline: most elements have no open line
+                _flush(lines, current)
             text = child.text
             if text:
                 add(text)
             if len(child):
                 _walk(child, lines, current)
             if current:
-                line = " ".join("".join(current).split())
-                current.clear()
-                if line:
-                    lines.append(line)
+                _flush(lines, current)
         elif kind == _BREAK:
             if current:
-                line = " ".join("".join(current).split())
-                current.clear()
-                if line:
-                    lines.append(line)
+                _flush(lines, current)
         elif kind == _ROW:
             if current:
-                line = " ".join("".join(current).split())
-                current.clear()
-                if line:
-                    lines.append(line)
+                _flush(lines, current)
             row = " ".join(_row_text(child, None).split())
             if row:
                 lines.append(row)
