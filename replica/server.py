@@ -148,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a crawl opening a few dozen connections at once
+    # overflowed it, the kernel dropped the SYNs, and the client's retransmissions (after 1, 3, 7,
+    # 15… s) stalled whole benchmark runs by up to 50 s. Real servers listen with a deep backlog.
+    request_queue_size = 1024
     allow_reuse_address = True
     replica: ReplicaServer
 
