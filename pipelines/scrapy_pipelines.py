@@ -138,8 +138,8 @@ class ArchivePipeline:
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
-    def close_spider(self) -> None:
-        release_pool(self.pool)  # waits for the workers' last jobs
+    async def close_spider(self) -> None:
+        await release_pool(self.pool)  # waits for the workers' last jobs
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))
