@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from conftest import SEEDS, Crawled
@@ -202,8 +201,7 @@ def test_archive_records_real_urls_and_matches_schema(crawled: Crawled) -> None:
         raw = crawled.archive.store.read_raw(doc["raw"]["sha256"])
         assert len(raw) == doc["raw"]["size"]
         if doc["kind"] == "page":
-            text_path = Path(crawled.archive.root, doc["text_file"]["path"])
-            assert text_path.read_text("utf-8") == doc["text"]
+            assert crawled.archive.store.read_text(doc["text_file"]["sha256"]) == doc["text"]
     for path in crawled.archive.root.rglob("*"):
         assert not path.name.endswith(".tmp"), f"temporary file left behind: {path}"
 

@@ -46,10 +46,34 @@ def test_raw_and_text_blobs(tmp_path: Path) -> None:
     body = "<html>站前街道</html>".encode("gb18030")
     ref = store.put_raw(body)
     assert ref.size == len(body) and store.read_raw(ref.sha256) == body
-    assert gzip.decompress((tmp_path / ref.path).read_bytes()) == body
+    segment = (tmp_path / ref.path).read_bytes()
+    assert gzip.decompress(segment[ref.offset : ref.offset + ref.length]) == body
     assert store.put_raw(body) == ref  # content-addressed: stored once
+    other = store.put_raw(b"<html>second</html>")
+    assert other.path == ref.path and other.offset == ref.offset + ref.length  # appended
     text_ref = store.put_text("一、情况概述\n正文")
-    assert (tmp_path / text_ref.path).read_text("utf-8") == "一、情况概述\n正文"
+    assert store.read_text(text_ref.sha256) == "一、情况概述\n正文"
+    assert "一、情况概述\n正文\n" in (tmp_path / text_ref.path).read_text("utf-8")  # greppable
+    store.close()
+    # A new store (a later run, another process) finds the blobs through the index.
+    again = ArchiveStore(tmp_path, fsync=False)
+    assert again.put_raw(body) == ref and again.read_raw(other.sha256) == b"<html>second</html>"
+
+
+def test_blob_index_survives_a_cut_line_and_a_torn_segment_tail(tmp_path: Path) -> None:
+    store = ArchiveStore(tmp_path, fsync=False)
+    ref = store.put_raw(b"kept")
+    store.close()
+    # A kill mid-write: a torn gzip member at the segment's end and half an index line.
+    with (tmp_path / ref.path).open("ab") as segment:
+        segment.write(b"\x1f\x8b\x08\x00torn")
+    with (tmp_path / "raw" / "index.jsonl").open("a") as index:
+        index.write('{"path": "raw/x.gz", "offs')
+    again = ArchiveStore(tmp_path, fsync=False)
+    assert again.read_raw(ref.sha256) == b"kept"
+    new = again.put_raw(b"after the crash")
+    assert new.path != ref.path  # a new run appends to its own segment, never after a torn tail
+    assert again.read_raw(new.sha256) == b"after the crash"
 
 
 def test_atomic_write_leaves_old_file_when_interrupted(

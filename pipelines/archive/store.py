@@ -18,24 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.archive.files import AppendLog, atomic_write
+from pipelines.archive.segments import BlobRef, SegmentStore
 
+__all__ = ["ArchiveStore", "BlobRef", "CompressedRaw", "compress_raw", "doc_id"]
 
 
 def doc_id(url: str) -> str:
     """Stable id of the document at ``url``: every version of it lives under this id."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class BlobRef:
-    """A stored blob: path relative to the archive root, digest of the original bytes, size."""
-
-    path: str
-    sha256: str
-    size: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "size": self.size}
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,8 @@ class ArchiveStore:
         # a mkdir or open per file showed up as a fifth of the pipeline's time.
         self._dirs: set[Path] = set()
         self._logs: dict[Path, AppendLog] = {}
+        self.raw = SegmentStore(self.root, "raw", "gz", fsync=fsync)
+        self.text = SegmentStore(self.root, "text", "txt", fsync=fsync)
 
     def _parent(self, path: Path) -> Path:
         parent = path.parent
@@ -83,37 +75,44 @@ class ArchiveStore:
         return log
 
     def close(self) -> None:
-        """Close the append logs (the store stays usable: they reopen on the next write)."""
+        """Close the append logs and segments (the store stays usable: they reopen on the next write)."""
         for log in self._logs.values():
             log.close()
         self._logs.clear()
+        self.raw.close()
+        self.text.close()
 
     # Blobs -------------------------------------------------------------------------------------
 
     def put_raw(self, body: bytes) -> BlobRef:
-        """Keep raw response bytes, gzip-compressed, content-addressed (identical bytes stored once)."""
+        """Keep raw response bytes, gzip-compressed, once per content (identical bytes stored once)."""
         return self.put_compressed(compress_raw(body))
 
     def put_compressed(self, blob: CompressedRaw) -> BlobRef:
         """Keep raw bytes compressed elsewhere (by a worker process, off the crawler's thread)."""
-        rel = f"raw/{blob.sha256[:2]}/{blob.sha256}.gz"
-        path = self.root / rel
-        if not path.exists():
-            self._write(path, blob.data)
-        return BlobRef(rel, blob.sha256, blob.size)
+        return self.raw.put(blob.sha256, blob.size, blob.data)
 
     def put_text(self, text: str) -> BlobRef:
-        """Keep a clean text as a plain UTF-8 file (greppable), content-addressed."""
+        """Keep a clean text as plain UTF-8 (a segment stays greppable), once per content.
+
+        Each text is followed by a newline in the segment, so texts never run into each other.
+        """
         data = text.encode("utf-8")
-        sha = hashlib.sha256(data).hexdigest()
-        rel = f"text/{sha[:2]}/{sha}.txt"
-        path = self.root / rel
-        if not path.exists():
-            self._write(path, data)
-        return BlobRef(rel, sha, len(data))
+        return self.text.put(hashlib.sha256(data).hexdigest(), len(data), data + b"\n")
 
     def read_raw(self, sha256: str) -> bytes:
-        return gzip.decompress((self.root / f"raw/{sha256[:2]}/{sha256}.gz").read_bytes())
+        """The raw bytes with this digest (KeyError when the archive does not hold them)."""
+        ref = self.raw.get(sha256)
+        if ref is None:
+            raise KeyError(f"no raw blob {sha256}")
+        return gzip.decompress(self.raw.read(ref))
+
+    def read_text(self, sha256: str) -> str:
+        """The clean text with this digest (KeyError when the archive does not hold it)."""
+        ref = self.text.get(sha256)
+        if ref is None:
+            raise KeyError(f"no text blob {sha256}")
+        return self.text.read(ref)[: ref.size].decode("utf-8")
 
     # Documents ---------------------------------------------------------------------------------
 
