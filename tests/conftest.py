@@ -145,3 +145,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Iterato
     with ReplicaServer(corpus) as server:
         result = crawl(root, server)
         yield Crawled(Archive(root), server, corpus, result)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the quality gate's per-field accuracy when this run measured it."""
+    artifact = REPO / "test-artifacts" / "quality.txt"
+    started = getattr(terminalreporter, "_sessionstarttime", None)
+    if artifact.exists() and (started is None or artifact.stat().st_mtime >= float(started) - 1):
+        terminalreporter.section("extraction quality (tests/test_quality_gate.py)")
+        terminalreporter.write(artifact.read_text(encoding="utf-8"))
