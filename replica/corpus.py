@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape
 
 from replica.content import (
@@ -24,8 +25,10 @@ from replica.content import (
     make_pdf,
     make_png,
     make_xlsx,
+    report_format,
     table_rows,
 )
+from replica.content.variants import FEATURES, fits
 from replica.lru import LRU
 from replica.plan import FAULTS, SILENT_FAULTS, DocPlan, UnitPlan, body_seed, plan_unit
 from replica.seed_pages import SeedPage, clean_line, load_seed
@@ -93,7 +96,7 @@ class DocTruth:
     url_date: str | None  # TRS: the YYYY-MM-DD in the URL; Fuxin: the YYYY in the URL
     agency: str | None
     region: dict[str, str | None]
-    doc_type: str  # "annual_report" | "other"
+    doc_type: str  # "annual_report" | "notice" | "functions" | "guide" | "policy" | "other"
     report_year: int | None
     report_format: str | None
     text: str | None  # clean text of the body (per docs/design.md), None when nothing is served
@@ -114,6 +117,17 @@ class DocTruth:
     seed: str | None = None  # seed file stem for the two real pages
     removed: bool = False
     edited: bool = False
+    # What a parser must report beyond the fields above (reports; empty elsewhere): the anomaly codes,
+    # every standard-table cell the text shows ("section/row/column"), how the tables are rendered,
+    # the statistics period and contact details the text states, its script, and the variant's
+    # departures from the clean form ("group:value", see replica.content.variants).
+    anomalies: tuple[str, ...] = ()
+    tables: dict[str, int | float] = field(default_factory=dict)
+    table_style: str | None = None
+    period: dict[str, str | None] | None = None
+    contacts: dict[str, str] = field(default_factory=dict)
+    script: str | None = None
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,9 @@ class Corpus:
             if spec.folder
         }
         self._forced = _forced_faults({k: len(r) for k, r in self._rosters.items()})
+        # One unit per target site publishes a report after the deadline, whatever chance says.
+        self._late = {(k, min(2, len(self._rosters[k]) - 1)) for k in ("siping", "fuxin")}
+        self._features: dict[str, dict[int, tuple[str, ...]]] = {}
         self._plans: LRU[tuple[str, int], UnitPlan] = LRU(1024)
         self._bodies: LRU[tuple[str, int], Body] = LRU(1024)
         # Digests of attachments, so that repeated truth listings do not rebuild every PDF.
@@ -232,7 +249,13 @@ class Corpus:
             spec = self._rosters[site][index]
             forced, gb = self._forced.get((site, index), ((), False))
             return plan_unit(
-                self.sites[site], spec, self.scheme(site), self.seed, forced_faults=forced, force_gb18030=gb
+                self.sites[site],
+                spec,
+                self.scheme(site),
+                self.seed,
+                forced_faults=forced,
+                force_gb18030=gb,
+                force_late=(site, index) in self._late,
             )
 
         return self._plans.get_or_make((site, index), make)
@@ -331,10 +354,44 @@ class Corpus:
 
     def body(self, doc: DocPlan) -> Body:
         spec = self._rosters[doc.site][doc.unit_index]
+        force = self.forced_features(doc.site).get(doc.docid, ()) if doc.kind == "report" else ()
         return self._bodies.get_or_make(
             (doc.site, doc.docid),
-            lambda: make_body(body_seed(self.seed, doc), kind=doc.kind, unit=spec.unit, year=doc.year),
+            lambda: make_body(
+                body_seed(self.seed, doc), kind=doc.kind, unit=spec.unit, year=doc.year, force=force
+            ),
         )
+
+    def forced_features(self, site: str) -> dict[int, tuple[str, ...]]:
+        """Report docid -> the variant features forced on it, so that every table style, numbering,
+        title form, script and body anomaly shows at least once on each target site however small
+        the corpus (chance alone would miss some). Each feature goes to the eligible report (clean,
+        UTF-8, shown in the page, of a format that can carry it) with the fewest so far, among the
+        first units' reports: a few units are planned, once."""
+        found = self._features.get(site)
+        if found is not None:
+            return found
+        forced: dict[int, list[str]] = {}
+        if site in ("siping", "fuxin"):
+            candidates: list[DocPlan] = []
+            for spec in self._rosters[site]:
+                for doc in reversed(self.plan(site, spec.index).docs):
+                    clean = doc.fault is None and doc.seed is None and not doc.pdf_only
+                    if doc.kind == "report" and clean and doc.encoding == "utf-8":
+                        candidates.append(doc)
+                standard = sum(report_format(d.year) != "free-form" for d in candidates)
+                if standard >= 16 and len(candidates) - standard >= 6:
+                    break
+            for feature in FEATURES:
+                fitting = [
+                    d for d in candidates if fits(feature, report_format(d.year), forced.get(d.docid, ()))
+                ]
+                if fitting:
+                    chosen = min(fitting, key=lambda d: len(forced.get(d.docid, ())))
+                    forced.setdefault(chosen.docid, []).append(feature)
+        result = {docid: tuple(features) for docid, features in forced.items()}
+        self._features[site] = result
+        return result
 
     def list_title(self, doc: DocPlan) -> str:
         return load_seed(doc.seed).title if doc.seed else self.body(doc).title
@@ -498,7 +555,7 @@ class Corpus:
             "publish_date": doc.shown.isoformat(),
             "url_date": date_of(doc.day).isoformat() if trs else str(date_of(doc.day).year),
             "region": self._region(spec),
-            "doc_type": "annual_report" if doc.kind == "report" else "other",
+            "doc_type": _doc_type(doc.kind),
             "list_title": self.list_title(doc),
             "unit": spec.unit.short,
             "column": doc.column,
@@ -524,12 +581,18 @@ class Corpus:
         view = self.view(doc)
         report = doc.kind == "report"
         shows_body = not doc.pdf_only
+        extra: dict[str, object] = {}
+        anomalies = _date_anomalies(doc) if report else []
         if view.seed:
             signed_by, signed_date, stats = view.seed.signed_by, view.seed.signed_date, view.seed.stats
             fmt: str | None = "free-form"
+            anomalies += view.seed.anomalies
         elif view.body and shows_body:
             signed_by, signed_date, stats = view.body.signed_by, view.body.signed_date, view.body.stats
             fmt = view.body.report_format
+            if report:
+                anomalies += view.body.anomalies
+                extra = _report_extras(view.body)
         else:
             signed_by, signed_date, stats, fmt = None, None, {}, None
         return DocTruth(
@@ -545,6 +608,8 @@ class Corpus:
             images=tuple(f.url for f in view.images),
             encoding=doc.encoding,
             edited=view.edited,
+            anomalies=tuple(sorted(set(anomalies))),
+            **extra,  # type: ignore[arg-type]
             **common,  # type: ignore[arg-type]
         )
 
@@ -562,6 +627,8 @@ class Corpus:
         site = self.sites[doc.site]
         copy = ref.ext in ("pdf", "doc", "docx")
         report_copy = copy and doc.kind == "report"
+        extra: dict[str, object] = _report_extras(body) if report_copy else {}
+        anomalies = [*_date_anomalies(doc), *body.anomalies] if report_copy else []
         return DocTruth(
             url=ref.url,
             site=doc.site,
@@ -571,7 +638,8 @@ class Corpus:
             url_date=date_of(doc.day).isoformat() if site.family == "trs" else None,
             agency=(body.signed_by if copy else None) or view.source or view.spec.breadcrumb_name,
             region=self._region(view.spec),
-            doc_type="annual_report" if report_copy else "other",
+            # A copy of the page is of the page's type; sheets and scans are not documents of a type.
+            doc_type=_doc_type(doc.kind) if copy else "other",
             report_year=body.report_year if report_copy else None,
             report_format=body.report_format if report_copy else None,
             text=text,
@@ -588,7 +656,34 @@ class Corpus:
             column=doc.column,
             docid=doc.docid,
             removed=ref.url in self._removed,
+            anomalies=tuple(sorted(set(anomalies))),
+            **extra,  # type: ignore[arg-type]
         )
+
+
+def _doc_type(kind: str) -> str:
+    return "annual_report" if kind == "report" else kind
+
+
+def _date_anomalies(doc: DocPlan) -> list[str]:
+    """The publication-date anomalies of a report page: shown after 31 March of the next year
+    (the deadline of the 2008 regulations, the latest one), or before its period ended."""
+    if doc.shown > date(doc.year + 1, 3, 31):
+        return ["published_after_deadline"]
+    if doc.shown <= date(doc.year, 12, 31):
+        return ["published_before_period_end"]
+    return []
+
+
+def _report_extras(body: Body) -> dict[str, object]:
+    return {
+        "tables": dict(body.tables),
+        "table_style": body.table_style,
+        "period": dict(body.period) if body.period else None,
+        "contacts": dict(body.contacts),
+        "script": body.script,
+        "features": body.features,
+    }
 
 
 def _attachment_label(doc: DocPlan, body: Body, index: int, ext: str) -> str:

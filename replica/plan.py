@@ -70,13 +70,25 @@ class _Wish:
     column: str
     kind: str
     year: int | None  # report year
+    late: bool = False  # a report published after the deadline: its page shows its creation day
 
 
 def _day(y: int, m: int, d: int) -> int:
     return day_of(date(y, m, d))
 
 
-def _wishes(site: SiteSpec, spec: UnitSpec, seed: int, rng: random.Random, seeded: bool) -> list[_Wish]:
+def _late(seed: int, site: SiteSpec, spec: UnitSpec, year: int) -> int | None:
+    """Days after 10 April of the next year a report is published, for the ~2% published after
+    the 31 March deadline; None for the others. Drawn apart from the plan's stream, which stays as
+    it was."""
+    if stable_int(seed, site.key, spec.index, year, "late") % 100 >= 2:
+        return None
+    return stable_int(seed, site.key, spec.index, year, "late-day") % 200
+
+
+def _wishes(
+    site: SiteSpec, spec: UnitSpec, seed: int, rng: random.Random, seeded: bool, force_late: bool = False
+) -> list[_Wish]:
     codes = {c.code for c in site.columns}
     start = FIRST_YEAR + int(rng.random() ** 1.6 * 14)
     if seeded:
@@ -92,7 +104,12 @@ def _wishes(site: SiteSpec, spec: UnitSpec, seed: int, rng: random.Random, seede
             target = _day(year + 1, 1, rng.randint(5, 31))
         else:
             target = _day(year + 1, 1, 2) + rng.randint(0, 87)
-        wishes.append(_Wish(target, "ndbg", "report", year))
+        late = _late(seed, site, spec, year)
+        if force_late and not any(w.late for w in wishes):
+            late = late or 30
+        if late is not None:
+            target = _day(year + 1, 4, 10) + late
+        wishes.append(_Wish(target, "ndbg", "report", year, late=late is not None))
     busy = is_busy(site, spec.index, seed)
     for _ in range(rng.randint(25, 50) if busy else rng.randint(2, 9)):
         wishes.append(_Wish(rng.randint(first, DAYS - 1), "tzgg", "notice", None))
@@ -211,6 +228,7 @@ def plan_unit(
     *,
     forced_faults: tuple[str, ...] = (),
     force_gb18030: bool = False,
+    force_late: bool = False,
 ) -> UnitPlan:
     seeded = spec.index == 0 and site.key in ("siping", "fuxin")
     rng = random.Random(f"plan/{seed}/{site.key}/{spec.index}")
@@ -218,7 +236,7 @@ def plan_unit(
     seed_doc = _seed_doc(site, spec, scheme) if seeded else None
     if seed_doc:
         taken.add(seed_doc.day)
-    placed = _place(_wishes(site, spec, seed, rng, seeded), scheme, spec.lane, taken)
+    placed = _place(_wishes(site, spec, seed, rng, seeded, force_late), scheme, spec.lane, taken)
     docs: list[DocPlan] = []
     for day, wish in placed:
         created = date_of(day)
@@ -230,6 +248,7 @@ def plan_unit(
         if stable_int(seed, site.key, docid, "fault") % 1000 < FAULT_PER_MILLE:
             fault = FAULTS[stable_int(seed, site.key, docid, "which") % len(FAULTS)]
         trs = site.family == "trs"
+        shown = _shown_date(site, created, doc_rng)
         docs.append(
             DocPlan(
                 site=site.key,
@@ -239,7 +258,7 @@ def plan_unit(
                 kind=wish.kind,
                 day=day,
                 docid=docid,
-                shown=_shown_date(site, created, doc_rng),
+                shown=created if wish.late else shown,
                 year=year,
                 attachments=attachments,
                 pdf_only=pdf_only,

@@ -28,6 +28,7 @@ class SeedPage:
     signed_by: str | None
     signed_date: str | None
     stats: dict[str, int | float | None]
+    anomalies: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -62,6 +63,8 @@ def load_seed(stem: str) -> SeedPage:
                 reconsideration_count=0,
                 litigation_count=0,
             ),
+            # signed 2017年3月18日, before the 2017 period ended; 137 items vs 66 for 2013-2017
+            anomalies=("contradictory_figures", "signed_before_period_end"),
         )
     lines = tuple(line for line in raw if line)
     return SeedPage(
@@ -73,4 +76,6 @@ def load_seed(stem: str) -> SeedPage:
         signed_date=None,
         # 主动公开相关信息52条 (the "of which" 141 contradicts it); nothing else is stated as a figure.
         stats=_stats(proactive_total=52),
+        # 52 items "of which" 141; one sentence printed twice
+        anomalies=("contradictory_figures", "repeated_paragraph"),
     )

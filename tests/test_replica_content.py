@@ -38,6 +38,7 @@ from replica.content import (
     table_rows,
 )
 from replica.content.grid import place
+from replica.content.script import to_traditional
 from replica.content.standard_tables import COLUMNS, result_rows, section3_rows
 
 UNITS = (
@@ -61,6 +62,16 @@ def sample(kinds: tuple[str, ...] = KINDS, seeds: int = 2) -> Iterator[Body]:
 
 def reports(seeds: int = 2) -> list[Body]:
     return list(sample(("report",), seeds))
+
+
+# The features of a report in its clean form: HTML tables, usual numbering and title, simplified script.
+_PLAIN = {"table:html", "numbering:plain", "title:plain", "script:simplified", "contacts:stated"}
+
+
+def plain_reports(seeds: int = 2) -> list[Body]:
+    """Reports without a variant: what the tests of the clean form read."""
+    cut = {"truncated_text", "missing_section", "malformed_date"}
+    return [b for b in reports(seeds) if set(b.features) <= _PLAIN and not cut & set(b.anomalies)]
 
 
 # -- a reference extractor written from the clean-text contract of docs/design.md -----------------
@@ -213,7 +224,7 @@ def test_report_formats_follow_the_year() -> None:
     assert [report_format(y) for y in (2008, 2018, 2019, 2020, 2021, 2025)] == [
         "free-form", "free-form", "standard-2019", "standard-2019", "standard-2021", "standard-2021",
     ]  # fmt: skip
-    for body in reports(1):
+    for body in plain_reports(1):
         assert body.report_year is not None
         assert body.report_format == report_format(body.report_year)
         assert set(body.stats) == set(STAT_KEYS)
@@ -247,13 +258,15 @@ def test_signature_lines_close_the_document() -> None:
             )
             cn_dates += not written[0].isdigit()
         if body.kind == "report" and body.signed_by is not None:
-            assert body.signed_by in {u.full for u in UNITS}
+            fulls = {u.full for u in UNITS}
+            traditional = body.script == "traditional"
+            assert body.signed_by in (set(map(to_traditional, fulls)) if traditional else fulls)
     assert cn_dates > 0
 
 
 def test_report_signing_dates() -> None:
     early = late = 0
-    for body in reports(3):
+    for body in plain_reports(3):
         if body.signed_date is None:
             continue
         assert body.report_year is not None
@@ -264,7 +277,7 @@ def test_report_signing_dates() -> None:
         early += inside
         late += not inside
     assert 0 < early < late / 5
-    unsigned = [b for b in reports(1) if b.signed_by is None]
+    unsigned = [b for b in plain_reports(1) if b.signed_by is None]
     assert unsigned and all(b.signed_date is None for b in unsigned)
 
 
@@ -286,8 +299,8 @@ def _section3_values(body: Body) -> dict[str, list[int]]:
 
 
 def test_section3_frame_matches_the_formats() -> None:
-    body21 = next(b for b in reports(1) if b.report_format == "standard-2021")
-    body19 = next(b for b in reports(1) if b.report_format == "standard-2019")
+    body21 = next(b for b in plain_reports(1) if b.report_format == "standard-2021")
+    body19 = next(b for b in plain_reports(1) if b.report_format == "standard-2019")
     for body, total_label, rows in ((body21, "（七）总计", 25), (body19, "（六）总计", 22)):
         table = _section3(body)
         labels = "".join(c.text for row in table.rows for c in row)
@@ -309,7 +322,7 @@ def test_section3_frame_matches_the_formats() -> None:
 
 def test_section3_identity_and_row_sums() -> None:
     checked = flawed = 0
-    for body in reports(8):
+    for body in plain_reports(8):
         if body.report_format == "free-form":
             continue
         assert body.report_format is not None
@@ -336,12 +349,12 @@ def test_section3_identity_and_row_sums() -> None:
             )
         flawed += bool(row_flaws or identity_flaw)
         checked += 1
-    assert checked > 300
+    assert checked > 200
     assert 0 < flawed < checked * 0.12
 
 
 def test_standard_stats_are_the_written_totals() -> None:
-    for body in reports(2):
+    for body in plain_reports(2):
         if body.report_format == "free-form":
             continue
         assert body.report_format is not None
@@ -370,7 +383,7 @@ def test_standard_stats_are_the_written_totals() -> None:
 
 
 def test_section2_tables_follow_the_format() -> None:
-    for body in reports(1):
+    for body in plain_reports(1):
         if body.report_format == "free-form":
             continue
         table = _tables(body)[0]
@@ -382,7 +395,7 @@ def test_section2_tables_follow_the_format() -> None:
         else:
             assert "本年增/减" in text and "政府集中采购" in text
             assert "二/行政许可/本年增减" in body.tables
-    values = [v for b in reports(2) for k, v in b.tables.items() if k.startswith("二/")]
+    values = [v for b in plain_reports(2) for k, v in b.tables.items() if k.startswith("二/")]
     assert any(isinstance(v, float) for v in values) and any(isinstance(v, int) and v < 0 for v in values)
 
 
@@ -400,7 +413,7 @@ _NEGATIVE_REQUEST = ("未产生依申请公开", "未收到依申请公开", "�
 
 def test_freeform_stats_are_stated_in_the_text() -> None:
     seen: Counter[str] = Counter()
-    for body in reports(3):
+    for body in plain_reports(3):
         if body.report_format != "free-form":
             continue
         text = body_text(body)
@@ -443,7 +456,7 @@ def test_freeform_stats_are_stated_in_the_text() -> None:
 def test_freeform_parts_vary_in_order_and_number() -> None:
     orders = set()
     counts = set()
-    for body in reports(3):
+    for body in plain_reports(3):
         if body.report_format != "free-form":
             continue
         headings = [
@@ -495,7 +508,8 @@ def test_needs_gb18030() -> None:
 
 
 def test_rare_characters_in_a_share_of_documents() -> None:
-    bodies = list(sample(seeds=2))
+    # traditional-script copies are outside GB2312 whatever names they hold
+    bodies = [b for b in sample(seeds=2) if b.script == "simplified"]
     rare = 0
     for body in bodies:
         text = body.title + "\n" + body_text(body)
@@ -538,7 +552,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def test_docx_is_a_wordprocessing_package() -> None:
-    body = make_body("d", kind="report", unit=UNITS[0], year=2022)
+    body = make_body("d", kind="report", unit=UNITS[0], year=2022, force=("table:html",))
     with zipfile.ZipFile(io.BytesIO(make_docx(body))) as archive:
         names = set(archive.namelist())
         assert {"[Content_Types].xml", "_rels/.rels", "word/document.xml"} <= names
@@ -567,7 +581,7 @@ _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def test_xlsx_round_trips_the_rows() -> None:
-    body = make_body("x", kind="report", unit=UNITS[1], year=2021)
+    body = make_body("x", kind="report", unit=UNITS[1], year=2021, force=("table:html",))
     rows = table_rows(_section3(body))
     data = make_xlsx(rows)
     assert data == make_xlsx(rows)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .model import STAT_KEYS, Block, Cell, Table, Unit
 from .people import NameSource
 from .style import Style, chance, pick
+from .variants import Variant
 from .voice import Voice
 from .writer import Writer
 
@@ -22,6 +23,23 @@ class Draft:
     stats: dict[str, int | float | None]
     tables: dict[str, int | float] = field(default_factory=dict)
     flaws: list[str] = field(default_factory=list)
+    anomalies: list[str] = field(default_factory=list)  # codes a parser must report
+    period: dict[str, str | None] | None = None  # the statistics period the text states
+    contacts: dict[str, str] = field(default_factory=dict)  # phone/address/postcode/web as stated
+    headings: list[str] = field(default_factory=list)  # the top-level headings as written
+
+
+def truncate(blocks: list[Block], start: int) -> list[Block]:
+    """The blocks of a report cut off mid-sentence in its first long paragraph from `start` (a
+    figure-free part), everything after it lost, as when a page was saved half-loaded."""
+    last, text = next(
+        ((i, b) for i, b in enumerate(blocks) if i >= start and isinstance(b, str) and "。" in b[12:]),
+        (None, ""),
+    )
+    if last is None:
+        return blocks
+    cut = text[: len(text) // 2].rstrip("。；：，,;:")
+    return [*blocks[:last], cut]
 
 
 @dataclass
@@ -129,7 +147,11 @@ class _Report:
         year: int,
         style: Style,
         names: NameSource,
+        variant: Variant,
     ) -> None:
+        self.variant = variant
+        self.period: dict[str, str | None] | None = None
+        self.contacts: dict[str, str] = {}
         self.rng = rng
         self.unit = unit
         self.v = voice
@@ -148,7 +170,12 @@ class _Report:
             "office": voice.office,
             "year": str(year),
             "next": str(year + 1),
-            "start": "2008年5月1日" if year == 2008 else f"{year}年1月1日",
+            # 年 and 月 dropped, as in 自202111日起
+            "start": (
+                ("200851日" if year == 2008 else f"{year}11日")
+                if variant.has("malformed_date")
+                else ("2008年5月1日" if year == 2008 else f"{year}年1月1日")
+            ),
             "gov_office": voice.gov_office,
             "upper": "区委、区政府" if unit.kind != "department" else "区政府",
         }
@@ -233,7 +260,7 @@ class _Report:
             if chance(rng, 0.06):
                 figure = figure.removesuffix("。") + "（如下图）。"
             paras.append(figure)
-            if chance(rng, 0.05):
+            if chance(rng, 0.05) or self.variant.has("contradictory_figures"):
                 cumulative = rng.randint(max(1, t.proactive // 3), max(2, t.proactive - 1))
                 paras.append(
                     w.say(
@@ -528,6 +555,10 @@ class _Report:
     def intro(self, headings: list[str]) -> list[str]:
         w, v, rng = self.w, self.v, self.rng
         roll = rng.random()
+        if self.variant.contacts and 0.75 <= roll < 0.9:
+            roll = 0.0
+        elif self.variant.contacts and roll >= 0.45:
+            roll = 0.8
         if roll < 0.45:
             first = w.say(
                 (
@@ -538,7 +569,11 @@ class _Report:
                 )
             )
             paras = [first]
-            if chance(rng, 0.7):
+            if chance(rng, 0.7) or self.variant.contacts:
+                self.state_period()
+                self.contacts = {"phone": v.phone, "postcode": v.postcode, "address": v.address}
+                if v.site:
+                    self.contacts["web"] = v.site
                 site = f"网站网址{v.site}，" if v.site else ""
                 contact = f"联系人{self.names.name()}，" if chance(rng, 0.5) else ""
                 paras.append(
@@ -574,6 +609,8 @@ class _Report:
             ]
         if roll < 0.9:
             person = self.names.name()
+            self.state_period()
+            self.contacts = {"phone": v.phone, "postcode": v.postcode, "address": v.address}
             return [
                 w.say(
                     (
@@ -590,6 +627,11 @@ class _Report:
                 )
             ]
         return []
+
+    def state_period(self) -> None:
+        start = "2008-05-01" if self.year == 2008 else f"{self.year}-01-01"
+        malformed = self.variant.has("malformed_date")
+        self.period = {"start": None if malformed else start, "end": f"{self.year}-12-31"}
 
     def annex(self) -> list[Block]:
         t = self.t
@@ -615,10 +657,12 @@ class _Report:
     def build(self) -> Draft:
         rng = self.rng
         parts: list[_Part] = []
-        overview = self.overview() if chance(rng, 0.9) else None
+        subs = self.variant.numbering in ("circled", "parenthesised")
+        overview = self.overview() if chance(rng, 0.9) or subs else None
         if overview:
             parts.append(overview)
-        parts.append(self.proactive(stated=chance(rng, 0.88)))
+        stated = chance(rng, 0.88) or self.variant.has("contradictory_figures")
+        parts.append(self.proactive(stated=stated))
         extras = self.extras()
         if chance(rng, 0.5):
             parts.extend(extras)
@@ -631,23 +675,50 @@ class _Report:
             # Real reports disagree on the order of these two parts.
             parts.extend([review, money] if chance(rng, 0.3) else [money, review])
         parts.extend(extras)
-        parts.append(self.problems())
+        problems = self.problems()
+        parts.append(problems)
         if chance(rng, 0.6):
             parts.append(self.other())
         headings = [p.heading for p in parts]
         blocks: list[Block] = list(self.intro(headings))
         # Seed 004 repeats a sentence; only figure-free prose is repeated so the stats stay exact.
         noisy = [p for p in parts if p.noise]
-        repeated = noisy[-1] if noisy and chance(rng, 0.04) else None
+        wants_repeat = chance(rng, 0.04) or self.variant.has("repeated_paragraph")
+        truncated = self.variant.has("truncated_text")
+        # A truncated report loses its tail, so its repetition would go unseen: none is written.
+        repeated = noisy[-1] if noisy and wants_repeat and not truncated else None
+        problems_at = len(blocks)
+        numbered: list[str] = []
         for i, part in enumerate(parts):
-            blocks.append(f"{_cn(i + 1)}、{part.heading}")
+            if part is problems:
+                problems_at = len(blocks)
+            numbered.append(f"{_cn(i + 1)}、{part.heading}")
+            blocks.append(numbered[-1])
             blocks.extend(part.paras)
             if part is repeated:
                 blocks.append(part.paras[-1])
                 self.flaws.append("repeated-paragraph")
-        if chance(rng, 0.12):
+        if chance(rng, 0.12) and not truncated:
             blocks.extend(self.annex())
-        return Draft(blocks=blocks, stats=self.stats, flaws=self.flaws)
+        anomalies = []
+        if "contradictory-proactive-figures" in self.flaws:
+            anomalies.append("contradictory_figures")
+        if "repeated-paragraph" in self.flaws:
+            anomalies.append("repeated_paragraph")
+        if self.period and self.period["start"] is None:
+            anomalies.append("malformed_date")
+        if truncated:
+            blocks = truncate(blocks, problems_at)
+            anomalies.append("truncated_text")
+        return Draft(
+            blocks=blocks,
+            stats=self.stats,
+            flaws=self.flaws,
+            anomalies=anomalies,
+            period=self.period,
+            contacts=self.contacts,
+            headings=numbered,
+        )
 
 
 def _cn(n: int) -> str:
@@ -655,6 +726,12 @@ def _cn(n: int) -> str:
 
 
 def freeform_report(
-    rng: random.Random, unit: Unit, voice: Voice, year: int, style: Style, names: NameSource
+    rng: random.Random,
+    unit: Unit,
+    voice: Voice,
+    year: int,
+    style: Style,
+    names: NameSource,
+    variant: Variant,
 ) -> Draft:
-    return _Report(rng, unit, voice, year, style, names).build()
+    return _Report(rng, unit, voice, year, style, names, variant).build()

@@ -7,8 +7,17 @@ import random
 from .model import Unit
 from .style import Style, chance, iso_date, pick, random_date
 
+# Endings some reports use instead of 年度报告; parsers must still know them for reports.
+UNUSUAL_TAILS = {
+    "nianbao": ("政府信息公开工作年报", "政府信息公开年报"),
+    "work-report": ("政府信息公开年度工作报告",),
+    "situation-report": ("政府信息公开工作情况报告",),
+}
 
-def report_title(rng: random.Random, unit: Unit, year: int) -> str:
+
+def report_title(rng: random.Random, unit: Unit, year: int, form: str = "plain") -> str:
+    """The report's title; `form` "no-year" or "no-agency" leaves that part out, and the
+    UNUSUAL_TAILS forms end it unusually."""
     prefix = pick(
         rng,
         (
@@ -33,13 +42,22 @@ def report_title(rng: random.Random, unit: Unit, year: int) -> str:
             "信息公开年度报告",
         ),
     )
+    if form in UNUSUAL_TAILS:
+        tail = pick(rng, UNUSUAL_TAILS[form])
+        span = f"{year}年度" if form == "situation-report" else span
+    elif form == "no-year":
+        span = ""
+    elif form == "no-agency":
+        prefix = ""
     return prefix + span + tail
 
 
-def title_lines(rng: random.Random, unit: Unit, title: str, year: int) -> list[str]:
+def title_lines(rng: random.Random, unit: Unit, title: str, year: int, split: bool = False) -> list[str]:
     """The title as the body repeats it, if it does: the same, a fuller prefix (seed 000) or split
-    in two lines after the agency (seed 004)."""
+    in two lines after the agency (seed 004; always when `split`)."""
     roll = rng.random()
+    if split:
+        roll = 0.9
     if roll < 0.45:
         return []
     if roll < 0.75:

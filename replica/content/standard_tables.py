@@ -350,3 +350,26 @@ def section2_keys(values: dict[tuple[str, str], str]) -> dict[str, int | float]:
 
 def _number(written: str) -> int | float:
     return float(written) if "." in written else int(written)
+
+
+# -- consistency ----------------------------------------------------------------------------------
+
+
+def table_anomalies(three: dict[str, list[int]], four: list[int] | None) -> list[str]:
+    """The anomaly codes a reader checking the tables must report: `table_identity_broken` when
+    row 一 + row 二 differs from row 三(总计) + row 四 in some column, `table_total_mismatch` when a
+    总计 differs from the sum of its parts (a 三 row's six applicant columns, a column of the result
+    rows against 三(总计), a group of 四 against its four results)."""
+    found: list[str] = []
+    rows = list(three)
+    if any(
+        three["一"][c] + three["二"][c] != three["三(总计)"][c] + three["四"][c] for c in range(len(COLUMNS))
+    ):
+        found.append("table_identity_broken")
+    results = [r for r in rows if r.startswith("三(") and r != "三(总计)"]
+    row_sums = any(sum(vals[:6]) != vals[6] for vals in three.values())
+    column_sums = any(sum(three[r][c] for r in results) != three["三(总计)"][c] for c in range(len(COLUMNS)))
+    review = four is not None and any(sum(four[g : g + 4]) != four[g + 4] for g in (0, 5, 10))
+    if row_sums or column_sums or review:
+        found.append("table_total_mismatch")
+    return found

@@ -57,6 +57,9 @@ class Style:
         if self.sub_open == "㈠":
             # the parenthesised ideographs U+3220..U+3229 cover 一 to 十
             return chr(0x321F + n)
+        if self.sub_open == "①":
+            # the circled digits U+2460.. cover 1 to 20
+            return chr(0x245F + n)
         close = "）" if self.sub_open == "（" else ")"
         return f"{self.sub_open}{cn_number(n)}{close}"
 
