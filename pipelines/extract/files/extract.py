@@ -17,8 +17,9 @@ def extract_file_text(body: bytes, *, url: str = "", content_type: str | None = 
     """
     if not body:
         return FileText("unknown", None, None, ("unreadable_attachment:empty file",))
-    kind = detect_kind(body, url, content_type)
+    kind = "unknown"
     try:
+        kind = detect_kind(body, url, content_type)
         if kind == "pdf":
             return pdf_text(body)
         if is_encrypted_ooxml(body):

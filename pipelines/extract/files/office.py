@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 import docx
 import openpyxl
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .result import FileText, clean_line, join_lines, row_line
 
 #: Rows read per sheet at most: a statistics annex has dozens; a data dump is no report.
 MAX_ROWS = 20_000
 
-# What a broken or hostile package raises inside the libraries (lxml errors derive from ValueError).
-_BROKEN = (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError, ParseError)
+# A damaged package makes zipfile, zlib, lxml and the libraries raise nearly anything (BadZipFile,
+# NotImplementedError for a garbled version field, zlib.error, KeyError for a missing part...):
+# whatever it is, the file is unreadable, and what was read so far is kept.
+_BROKEN = (Exception,)
 
 
 def _cell_text(tc: Any, parent: Table) -> str:
@@ -84,7 +83,7 @@ def xlsx_text(body: bytes) -> FileText:
     lines: list[str] = []
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    except (*_BROKEN, InvalidFileException) as exc:
+    except _BROKEN as exc:
         return FileText("xlsx", None, None, (f"unreadable_attachment:{type(exc).__name__}: {exc}"[:300],))
     try:
         sheets = book.worksheets
