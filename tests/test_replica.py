@@ -25,6 +25,7 @@ import pytest
 from lxml import html as lxml_html
 
 from replica.content import needs_gb18030
+from replica.content.variants import FEATURES
 from replica.corpus import Corpus, DocTruth
 from replica.pages import Responder
 from replica.server import ReplicaServer
@@ -620,3 +621,84 @@ def test_cli_prints_one_line_and_stops_on_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- report variants and anomalies (issue 3) ------------------------------------------------------
+
+
+def _realised(truth: DocTruth) -> set[str]:
+    """The forceable features a report truth shows: its variant features and its anomaly codes."""
+    return set(truth.features) | {f"anomaly:{code}" for code in truth.anomalies}
+
+
+@pytest.mark.parametrize("site", ["siping", "fuxin"])
+def test_every_variant_and_anomaly_on_each_target_site(truths: list[DocTruth], site: str) -> None:
+    pages = [t for t in truths if t.site == site and t.kind == "report"]
+    shown: set[str] = set()
+    for truth in pages:
+        shown |= _realised(truth)
+    assert set(FEATURES) <= shown, sorted(set(FEATURES) - shown)
+    codes = {code for t in pages for code in t.anomalies}
+    assert {"table_missing", "published_after_deadline"} <= codes
+    # most reports are still clean
+    clean = [t for t in pages if not t.anomalies]
+    assert len(clean) > len(pages) / 3
+
+
+def test_variant_truth_matches_the_served_text(server: ReplicaServer, truths: list[DocTruth]) -> None:
+    reports = [t for t in truths if t.kind == "report" and t.features and not t.fault and t.seed is None]
+    checked = 0
+    for truth in reports:
+        if truth.script == "traditional":
+            assert truth.text and truth.title and "公開" in truth.text
+            assert all(k.isascii() or "公开" not in k for k in truth.tables)
+            checked += 1
+        if "truncated_text" in truth.anomalies:
+            assert truth.signed_by is None and truth.text and not truth.text.endswith("。")
+            checked += 1
+        if "published_after_deadline" in truth.anomalies:
+            assert truth.report_year is not None and truth.publish_date is not None
+            assert truth.publish_date > f"{truth.report_year + 1}-03-31"
+            page = fetch(server, truth.url)
+            assert page.status == 200 and truth.publish_date.encode() in page.body
+            checked += 1
+        if truth.table_style == "vertical":
+            assert truth.text and "勾" in truth.text.split("\n") and truth.tables
+            checked += 1
+        if truth.table_style in ("prose", None):
+            assert not any(k.startswith("三/") for k in truth.tables) or truth.table_style is None
+    assert checked >= 6
+
+
+def test_doc_types_are_the_finer_types(truths: list[DocTruth]) -> None:
+    pages = [t for t in truths if t.kind not in ("attachment", "image")]
+    assert {t.doc_type for t in pages} == {"annual_report", "notice", "functions", "guide", "policy"}
+    assert all(t.doc_type == ("annual_report" if t.kind == "report" else t.kind) for t in pages)
+    about_reports = [t for t in pages if t.kind == "notice" and t.title and "年度报告" in t.title]
+    assert about_reports and all(t.doc_type == "notice" and t.report_year is None for t in about_reports)
+    unusual = [
+        t
+        for t in pages
+        if t.kind == "report" and t.title and t.title.endswith(("年度工作报告", "工作情况报告"))
+    ]
+    assert unusual and all(t.doc_type == "annual_report" for t in unusual)
+
+
+def test_seed_anomalies_are_the_known_flaws(corpus: Corpus) -> None:
+    urls = corpus.seed_urls()
+    t000 = corpus.truth(urls["000_86e897f74c26ea25"])
+    t004 = corpus.truth(urls["004_06686d2d0afa0829"])
+    assert t000 is not None and t004 is not None
+    assert t000.anomalies == ("contradictory_figures", "signed_before_period_end")
+    assert t004.anomalies == ("contradictory_figures", "repeated_paragraph")
+
+
+def test_forced_variants_do_not_depend_on_the_order_of_requests() -> None:
+    first, second = Corpus(seed=1, pages=300), Corpus(seed=1, pages=300)
+    # the second corpus is first asked about its last unit's newest page, the first one in order
+    last = list(second.plans("fuxin"))[-1].docs[-1]
+    asked = second.truth(second.doc_url(last))
+    early = {t.url: t for t in first.documents("fuxin")}
+    assert asked is not None and early[asked.url] == asked
+    assert all(early[t.url] == t for t in second.documents("fuxin"))
+    assert first.forced_features("siping") == second.forced_features("siping")

@@ -37,6 +37,7 @@ from replica.content import (
     report_format,
     table_rows,
 )
+from replica.content.flat_tables import FLAT_STYLES
 from replica.content.grid import place
 from replica.content.script import to_traditional
 from replica.content.standard_tables import COLUMNS, result_rows, section3_rows
@@ -631,3 +632,219 @@ def test_generation_is_fast() -> None:
     count = sum(1 for _ in sample(seeds=1))
     per_body = (time.perf_counter() - start) / count
     assert per_body < 0.005  # ~0.3 ms on a laptop; generous for loaded CI machines
+
+
+# -- variants: table renderings, numbering, titles, script, anomalies ------------------------------
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _between(lines: list[str], start: str, end: str) -> list[str]:
+    """The lines after the first heading starting with `start`, up to the heading starting with
+    `end` (section headings, not the table's own 一、…四、 rows: those say 申请 or 办理)."""
+
+    def heading(line: str, prefix: str) -> bool:
+        return line.startswith(prefix) and ("情况" in line or "事项" in line)
+
+    first = next(i for i, x in enumerate(lines) if heading(x, start))
+    last = next(i for i, x in enumerate(lines) if i > first and heading(x, end))
+    return lines[first + 1 : last]
+
+
+def _numbers(lines: list[str]) -> list[float]:
+    tokens = [t for line in lines for t in re.split(r"[|\s]+", line)]
+    return [float(t) for t in tokens if _NUMBER.fullmatch(t)]
+
+
+@pytest.mark.parametrize("style", FLAT_STYLES)
+@pytest.mark.parametrize("year", [2020, 2023])
+def test_flattened_tables_keep_every_value_in_order(style: str, year: int) -> None:
+    for seed in ("a", "b"):
+        body = make_body(seed, kind="report", unit=UNITS[1], year=year, force=(f"table:{style}",))
+        assert body.table_style == style and body.report_format is not None
+        assert not _tables(body)
+        three = [
+            float(body.tables[f"三/{row}/{col}"])
+            for row in section3_rows(body.report_format)
+            for col in COLUMNS
+        ]
+        lines = body_text(body).split("\n")
+        assert _numbers(_between(lines, "三、", "四、")) == three
+        four = [float(v) for k, v in body.tables.items() if k.startswith("四/")]
+        section4 = _between(lines, "四、", "五、")
+        assert _numbers(section4) == four
+        two = [float(v) for k, v in body.tables.items() if k.startswith("二/")]
+        assert sorted(_numbers(_between(lines, "二、", "三、"))) == sorted(two)
+        if style == "vertical":
+            assert " ".join(str(int(v)) for v in four) in section4
+            assert "勾" in lines  # a header cell, one character per line
+        if style == "pipes":
+            assert any(x.startswith("| ") and x.endswith(" |") and "| |" in x for x in lines)
+        if style == "cell-pipe-lines":
+            assert lines.count("|") > 100
+    split = make_body("a", kind="report", unit=UNITS[1], year=2020, force=("table:split-cells",))
+    lines = body_text(split).split("\n")
+    assert "本年新制作数量" not in lines and "商业企业" not in lines
+
+
+def test_prose_only_reports_state_their_figures_without_tables() -> None:
+    for year in (2019, 2022):
+        body = make_body("p", kind="report", unit=UNITS[1], year=year, force=("table:prose",))
+        text = body_text(body)
+        assert body.table_style == "prose" and body.tables == {} and not _tables(body)
+        assert "|" not in text and "table_missing" not in body.anomalies
+        s = body.stats
+        text = text.replace(",", "，")  # some reports are written with half-width punctuation
+        assert (
+            f"新收政府信息公开申请{s['requests_received']}件，上年结转{s['requests_carried_over']}件" in text
+        )
+        assert f"予以公开{s['requests_granted']}件，部分公开{s['requests_partly_granted']}件" in text
+        assert f"行政复议{s['reconsideration_count']}件，被提起行政诉讼{s['litigation_count']}件" in text
+        for heading in ("一、总体情况", "三、收到和处理政府信息公开申请情况", "六、其他需要报告的事项"):
+            assert heading in text.split("\n")
+
+
+def test_a_missing_table_leaves_no_truth_for_it() -> None:
+    sections = set()
+    for seed in "abcdef":
+        body = make_body(seed, kind="report", unit=UNITS[1], year=2021, force=("table:missing",))
+        shown = {k.split("/")[0] for k in body.tables}
+        missing = {"二", "四"} - shown
+        assert len(missing) == 1 and "三" in shown and "table_missing" in body.anomalies
+        assert len(_tables(body)) == 2
+        if missing == {"四"}:
+            assert body.stats["reconsideration_count"] is None and body.stats["litigation_count"] is None
+        sections |= missing
+    assert sections == {"二", "四"}
+
+
+@pytest.mark.parametrize(
+    ("numbering", "pattern"),
+    [
+        ("bracket", r"【一】(总体情况|概述|情况概述|总体情况|基本情况|政府信息公开的总体情况|主动公开.*)"),
+        ("spaced", r"[一二] 、.+"),
+        ("glued", r"[一二三四五六七]、[^。]{2,30}?(情况|概述|事项|打算|措施)[^。]*?[，。].*"),
+        ("circled", r"①.+"),
+        ("parenthesised", r"㈠.+"),
+    ],
+)
+def test_numbering_variants(numbering: str, pattern: str) -> None:
+    for unit, year in ((UNITS[0], 2014), (UNITS[1], 2021)):
+        body = make_body("n", kind="report", unit=unit, year=year, force=(f"numbering:{numbering}",))
+        lines = body_text(body).split("\n")
+        assert any(re.fullmatch(pattern, line) for line in lines), (numbering, year, lines[:8])
+        if numbering in ("bracket", "spaced"):
+            assert not any(re.match(r"[一二三四五六七]、(总体情况|概述|主动公开)", x) for x in lines)
+
+
+def test_title_forms() -> None:
+    year = 2020
+    titles = {
+        form: make_body("t", kind="report", unit=UNITS[0], year=year, force=(f"title:{form}",))
+        for form in ("no-year", "no-agency", "nianbao", "work-report", "situation-report", "split")
+    }
+    assert str(year) not in titles["no-year"].title and "站前" in titles["no-year"].title
+    assert titles["no-agency"].title.startswith(str(year))
+    assert titles["nianbao"].title.endswith("年报")
+    assert titles["work-report"].title.endswith("年度工作报告")
+    assert titles["situation-report"].title.endswith("工作情况报告")
+    split = titles["split"]
+    first, second = body_text(split).split("\n")[:2]
+    assert first + second == split.title and second.startswith(str(year))
+    assert all(b.report_year == year for b in titles.values())
+
+
+def test_traditional_copy_keeps_the_simplified_figures() -> None:
+    for year in (2015, 2021):
+        plain = make_body("c", kind="report", unit=UNITS[1], year=year, force=("script:simplified",))
+        copy = make_body("c", kind="report", unit=UNITS[1], year=year, force=("script:traditional",))
+        assert copy.script == "traditional" and plain.script == "simplified"
+        assert body_text(copy) == to_traditional(body_text(plain)) != body_text(plain)
+        assert copy.title == to_traditional(plain.title) and "公開" in copy.title
+        assert copy.stats == plain.stats and copy.tables == plain.tables
+        assert copy.report_year == plain.report_year and copy.signed_date == plain.signed_date
+        assert copy.signed_by == to_traditional(UNITS[1].full)
+
+
+def _forced(code: str, year: int, seed: str = "f") -> Body:
+    return make_body(seed, kind="report", unit=UNITS[1], year=year, force=(f"anomaly:{code}",))
+
+
+def test_forced_anomalies_are_written_and_recorded() -> None:
+    for year in (2014, 2020, 2022):
+        standard = year >= 2019
+        body = _forced("malformed_date", year)
+        assert f"自{year}11日起" in body_text(body) and "malformed_date" in body.anomalies
+        assert body.period == {"start": None, "end": f"{year}-12-31"}
+        body = _forced("truncated_text", year)
+        text = body_text(body)
+        assert body.signed_by is None and body.signed_date is None and "truncated_text" in body.anomalies
+        assert not text.endswith(("。", "日")) and "其他需要报告的事项" not in text.split("\n")[-1]
+        body = _forced("signed_before_period_end", year)
+        assert body.signed_date is not None and body.signed_date < f"{year}-12-31"
+        assert "signed_before_period_end" in body.anomalies
+        if standard:
+            body = _forced("missing_section", year)
+            lines = body_text(body).split("\n")
+            present = [h for h in ("五、存在的主要问题及改进情况", "六、其他需要报告的事项") if h in lines]
+            assert len(present) == 1 and "missing_section" in body.anomalies
+            body = _forced("prose_table_mismatch", year)
+            said = re.search(r"(?:收到|新收)政府信息公开申请(\d+)件", body_text(body))
+            assert said and int(said.group(1)) != body.tables["三/一/总计"]
+            assert body.stats["requests_received"] == body.tables["三/一/总计"]
+            assert "prose_table_mismatch" in body.anomalies
+            for code in ("table_identity_broken", "table_total_mismatch"):
+                assert code in _forced(code, year).anomalies
+        else:
+            body = _forced("contradictory_figures", year)
+            assert "累计公开政府信息" in body_text(body) and "contradictory_figures" in body.anomalies
+            body = _forced("repeated_paragraph", year)
+            lines = body_text(body).split("\n")
+            assert len(lines) > len(set(lines)) and "repeated_paragraph" in body.anomalies
+
+
+def test_table_anomalies_follow_the_written_figures() -> None:
+    checked = 0
+    for body in reports(4):
+        if body.table_style != "html" or body.report_format == "free-form":
+            continue
+        assert body.report_format is not None
+        t = body.tables
+        rows = section3_rows(body.report_format)
+        results = [r for r in result_rows(body.report_format) if r != "三(总计)"]
+        identity = any(
+            t[f"三/一/{c}"] + t[f"三/二/{c}"] != t[f"三/三(总计)/{c}"] + t[f"三/四/{c}"] for c in COLUMNS
+        )
+        totals = any(sum(t[f"三/{r}/{c}"] for c in COLUMNS[:6]) != t[f"三/{r}/总计"] for r in rows) or any(
+            sum(t[f"三/{r}/{c}"] for r in results) != t[f"三/三(总计)/{c}"] for c in COLUMNS
+        )
+        assert ("table_identity_broken" in body.anomalies) == identity
+        assert ("table_total_mismatch" in body.anomalies) == totals
+        checked += 1
+    assert checked > 100
+
+
+def test_most_reports_are_clean_and_variants_rare() -> None:
+    bodies = reports(6)
+    standard = [b for b in bodies if b.report_format != "free-form"]
+    assert sum(not b.anomalies for b in bodies) > 0.75 * len(bodies)
+    assert sum(b.table_style == "html" for b in standard) > 0.7 * len(standard)
+    assert 0 < sum(b.script == "traditional" for b in bodies) < 0.1 * len(bodies)
+    assert {b.table_style for b in standard} > {"html", "prose"}
+
+
+def test_period_and_contacts_are_what_the_text_states() -> None:
+    stated = 0
+    for body in reports(2):
+        text = body_text(body)
+        if body.script == "traditional":
+            continue
+        if body.period and body.period["start"]:
+            y, m, d = (int(x) for x in body.period["start"].split("-"))
+            assert f"统计期限自{y}年{m}月{d}日起至{y}年12月31日止" in text
+            stated += 1
+        for value in body.contacts.values():
+            assert value in text
+        if "联系电话" in text or "电话：" in text:
+            assert "phone" in body.contacts
+    assert stated > 20

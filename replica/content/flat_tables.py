@@ -42,9 +42,11 @@ def _cells(table: Table) -> list[Cell]:
 def _split(cell: Cell, rng: random.Random) -> list[str]:
     """A label broken where the narrow table column wrapped it; numbers stay whole."""
     text = cell.text
-    if _is_number(text) or len(text) < 4:
+    # An item label (1.属于国家秘密) breaks after its number, so that no piece reads as a number.
+    low = text.find(".") + 3 if text[:1].isdigit() else 2
+    if _is_number(text) or len(text) - 2 < low:
         return [text]
-    cut = rng.randint(2, len(text) - 2)
+    cut = rng.randint(low, len(text) - 2)
     if len(text) <= 6 and rng.random() < 0.5:
         return [f"{text[:cut]} {text[cut:]}"]
     return [text[:cut], text[cut:]]
