@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore
-from pipelines.page import process_page
+from pipelines.page import AttachmentResult, process_attachment, process_page
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,18 @@ def failure_record(
 
 
 def archive_capture(capture: Capture) -> Outcome:
-    """Archive one response: raw bytes always; a document version for details and attachments."""
+    """Archive one response: raw bytes always; a document version for details and attachments
+    (an attachment's text extracted and parsed like a page's when it has any)."""
     store = store_for(capture.archive, capture.fsync)
+    result = None
+    attachment: AttachmentResult | None = None
     if capture.kind == "detail":
         result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
         raw = store.put_compressed(result.raw)
     else:
-        result = None
+        if capture.kind == "attachment":
+            content_type = capture.headers.get("Content-Type")
+            attachment = process_attachment(capture.url, capture.body, content_type, capture.hints)
         raw = store.put_raw(capture.body)
     store.record_capture(
         capture.run_id,
@@ -108,7 +113,13 @@ def archive_capture(capture: Capture) -> Outcome:
         groups=capture.groups,
     )
     if result is None:
-        doc = attachment_document(fetched)
+        if attachment is not None and attachment.file.text and attachment.parsed is not None:
+            text_ref = store.put_text(attachment.file.text)
+            doc = attachment_document(
+                fetched, file=attachment.file, text_ref=text_ref, parsed=attachment.parsed
+            )
+        else:
+            doc = attachment_document(fetched, file=attachment.file if attachment else None)
         counter = "attachments"
     elif result.failure or result.parsed is None:
         # No partial document: the bytes are kept and the failure says why.

@@ -1,4 +1,5 @@
-"""From the bytes of one page to its document fields: extraction, then parsing. Pure functions.
+"""From the bytes of one page or attachment to its document fields: extraction, then parsing.
+Pure functions.
 
 Used alike by the crawl (in worker processes), `xxgk parse` and `scrapy shell`, so the three agree.
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from pipelines.archive.store import CompressedRaw, compress_raw
 from pipelines.extract import ExtractedPage, extract_page
+from pipelines.extract.files import FileText, extract_file_text
 from pipelines.parse import parse_document
 
 #: Extraction problems that mean there is no document to archive (the bytes are still kept).
@@ -50,3 +52,23 @@ def process_page(
     if fatal:
         return PageResult(extracted, None, raw, fatal)
     return PageResult(extracted, parse_extracted(extracted, hints), raw)
+
+
+@dataclass(frozen=True)
+class AttachmentResult:
+    """What extraction and parsing made of an attachment: its text (if any) and its fields."""
+
+    file: FileText
+    parsed: dict[str, Any] | None
+
+
+def process_attachment(
+    url: str, body: bytes, content_type: str | None, hints: Mapping[str, object] | None
+) -> AttachmentResult:
+    """Extract the text of an attachment and parse it like a page's (a report published only as a
+    PDF is still a report). No text, nothing parsed; images are not parsed at all."""
+    file = extract_file_text(body, url=url, content_type=content_type)
+    if file.kind == "image" or not file.text:
+        return AttachmentResult(file, None)
+    # No title from chrome: the parser derives it from the first lines, as for a title-less page.
+    return AttachmentResult(file, parse_document(file.text, title=None, hints=hints))

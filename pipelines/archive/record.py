@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 
 from pipelines.archive.store import BlobRef, doc_id
+from pipelines.extract.files import FileText
 from pipelines.parse import DOCUMENT_KEYS
 
 SCHEMA_VERSION = 1
@@ -112,14 +113,7 @@ def page_document(
             "chrome": chrome,
         }
     )
-    # Every field the parser produces (a later parser may add fields: they are archived too).
-    for key in DOCUMENT_KEYS:
-        doc[key] = parsed.get(key)
-    doc["stats"] = doc["stats"] or {}
-    doc["anomalies"] = doc["anomalies"] or []
-    doc["sections"] = doc["sections"] or []
-    for key, value in parsed.items():
-        doc.setdefault(key, value)
+    merge_parsed(doc, parsed_fields(parsed))
     doc["text"] = text
     doc["attachments"] = [
         {"url": a.url, "id": doc_id(a.url), "text": a.text, "ext": a.ext} for a in extracted.attachments
@@ -127,8 +121,51 @@ def page_document(
     return doc
 
 
-def attachment_document(fetched: Fetched) -> dict[str, Any]:
-    """The archived JSON of one version of an attachment (its text extraction comes later)."""
+def parsed_fields(parsed: dict[str, Any]) -> dict[str, Any]:
+    """Every field the parser produced, the lists and dicts never null.
+
+    Generic on purpose: the parser gains fields (format, period, contacts, tables, evidence) and
+    each is archived without a change here; the schema says what they may hold."""
+    fields = {key: parsed.get(key) for key in DOCUMENT_KEYS}
+    for key, value in parsed.items():
+        fields.setdefault(key, value)
+    fields["stats"] = fields["stats"] or {}
+    fields["anomalies"] = list(fields["anomalies"] or [])
+    fields["sections"] = fields["sections"] or []
+    return fields
+
+
+def merge_parsed(doc: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Add the parser's fields to `doc`: its named fields win, any other never replaces a field of
+    the capture (url, kind, ...)."""
+    for key, value in fields.items():
+        if key in DOCUMENT_KEYS or key not in doc:
+            doc[key] = value
+
+
+def problem_anomalies(problems: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Extraction problems ("code:detail") as document anomalies."""
+    out = []
+    for problem in problems:
+        code, _, detail = problem.partition(":")
+        out.append({"code": code, "message": detail or code.replace("_", " "), "evidence": None})
+    return out
+
+
+def attachment_document(
+    fetched: Fetched,
+    *,
+    file: FileText | None = None,
+    text_ref: BlobRef | None = None,
+    parsed: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The archived JSON of one version of an attachment.
+
+    Its raw bytes always; when text could be read (`file.text`, stored at `text_ref`) the text and
+    the parser's fields like a page's, `text_source` naming the file it came from, and a digest of
+    the normalised text; when not, the bytes decide new versions and the problems are anomalies.
+    Images (and callers passing no `file`) get the bytes only.
+    """
     doc = fetched.common()
     doc.update(
         {
@@ -136,6 +173,26 @@ def attachment_document(fetched: Fetched) -> dict[str, Any]:
             "content_digest": fetched.raw.sha256,
             "digest_rule": "bytes",
             "content_type": fetched.headers.get("Content-Type"),
+            "parent": fetched.referer,
         }
     )
+    if file is None or file.kind == "image":
+        return doc
+    anomalies = problem_anomalies(file.problems)
+    if file.text is None or text_ref is None or parsed is None:
+        doc.update({"file_kind": file.kind, "text_file": None, "text_source": None, "anomalies": anomalies})
+        return doc
+    fields = parsed_fields(parsed)
+    fields["anomalies"] = anomalies + fields["anomalies"]
+    doc.update(
+        {
+            "file_kind": file.kind,
+            "content_digest": text_digest(None, file.text),
+            "digest_rule": "normalized-text",
+            "text_file": text_ref.as_dict(),
+            "text_source": {"url": fetched.url, "kind": file.kind, "pages": file.pages},
+        }
+    )
+    merge_parsed(doc, fields)
+    doc["text"] = file.text
     return doc
