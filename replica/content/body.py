@@ -123,9 +123,16 @@ def _numbered(blocks: list[Block], headings: Sequence[str], numbering: str) -> l
     return out
 
 
-def _features(variant: Variant, fmt: str) -> tuple[str, ...]:
+def _features(variant: Variant, fmt: str, blocks: Sequence[Block], head: Sequence[str]) -> tuple[str, ...]:
+    """The variant as realised, chance's departures included (the body's title split in two, the
+    ㈠ sub-headings some writers use) so that the truth names every departure the text shows."""
+    numbering, title = variant.numbering, variant.title_form
+    if numbering == "plain" and any(isinstance(b, str) and b.startswith("㈠") for b in blocks):
+        numbering = "parenthesised"
+    if title == "plain" and len(head) == 2:
+        title = "split"
     found = [f"table:{variant.table_style}"] if fmt != "free-form" else []
-    found += [f"numbering:{variant.numbering}", f"title:{variant.title_form}", f"script:{variant.script}"]
+    found += [f"numbering:{numbering}", f"title:{title}", f"script:{variant.script}"]
     if variant.contacts:
         found.append("contacts:stated")
     return tuple(found)
@@ -191,5 +198,5 @@ def _report(
         period=draft.period,
         contacts=contacts,
         script=variant.script,
-        features=_features(variant, fmt),
+        features=_features(variant, fmt, content, head),
     )
