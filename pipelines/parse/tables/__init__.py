@@ -17,6 +17,7 @@ from ..textnorm import compact
 from .checks import TABLE_IDENTITY_BROKEN, TABLE_TOTAL_MISMATCH, check_tables
 from .labels import SECTION3_HEADER_WORDS, SECTION4_HEADER_WORDS, format_hint, heading_section
 from .rows import Cell, Kind, tokenize, value_rows
+from .script import simplified
 from .standard import TABLE_MISSING_COLUMN, Reading, read_section2, read_section3, read_section4
 
 TABLE_MISSING = "table_missing"
@@ -44,7 +45,7 @@ def _spans(lines: Sequence[str]) -> dict[str, tuple[int, int]]:
     marks: list[tuple[int, str]] = []
     seen: set[str] = set()
     for index, line in enumerate(lines):
-        section = heading_section(line) if isinstance(line, str) else None
+        section = heading_section(simplified(line)) if isinstance(line, str) else None
         if section is None or section in seen:
             continue
         if section != "end":
@@ -123,7 +124,7 @@ def _has_header(section: str, cells: Sequence[Cell]) -> bool:
 
 
 def _missing(section: str, lines: Sequence[str], span: tuple[int, int]) -> list[dict[str, object]]:
-    body = [compact(line) for line in lines[span[0] + 1 : span[1]] if isinstance(line, str)]
+    body = [compact(simplified(line)) for line in lines[span[0] + 1 : span[1]] if isinstance(line, str)]
     if any(_FIGURE.search(text) for text in body):
         return []  # written as prose: its figures are read elsewhere
     return [

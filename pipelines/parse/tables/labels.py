@@ -158,6 +158,26 @@ SECTION4_KEYS = tuple(f"四/{g}/{c}" for g in REVIEW_GROUPS for c in REVIEW_COLU
 SECTION4_HEADER_WORDS = ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉")
 SECTION3_HEADER_WORDS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "法人或其他组织")
 
+# -- all of it ----------------------------------------------------------------------------------
+
+
+def vocabulary() -> tuple[str, ...]:
+    """Every word matched above (for recognising a traditional-script copy of them)."""
+    words: list[str] = [w for alternatives in _HEADING_WORDS.values() for ws in alternatives for w in ws]
+    words += _CLOSING_WORDS
+    words += [w for rows in SECTION2_COLUMNS.values() for r, cols in rows.items() for w in (r, *cols)]
+    words += [w for _, ws in _SECTION3_WORDS for w in ws]
+    words += [
+        *SECTION3_COLUMNS,
+        *REVIEW_GROUPS,
+        *REVIEW_COLUMNS,
+        *SECTION4_HEADER_WORDS,
+        *SECTION3_HEADER_WORDS,
+    ]
+    words += [*_MARKERS_2019, *_MARKERS_2021, "信息内容", "第二十条", "其他处理", "本年度办理结果"]
+    return tuple(words)
+
+
 # -- format ------------------------------------------------------------------------------------
 
 _MARKERS_2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额", "(六)其他处理", "(七)总计")

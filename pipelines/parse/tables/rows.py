@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..textnorm import compact, fold
+from .script import simplified
 
 
 class Kind(Enum):
@@ -81,7 +82,7 @@ def _is_prose(text: str) -> bool:
 
 
 def _cell_tokens(raw: str, line: int) -> list[Cell]:
-    cell = fold(raw).strip()
+    cell = fold(simplified(raw)).strip()
     if not cell or cell in _DASHES:
         return [Cell(Kind.GAP, "", None, line)]
     parts = cell.split()
