@@ -62,7 +62,7 @@ def text_width(text: str, size: float, narrow: float = 0.5) -> float:
 
 
 def _latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return ch.isascii() and ch.isalpha()
 
 
 def _end(frag: Fragment) -> float:
@@ -93,7 +93,8 @@ def _paragraphs(block: Sequence[Fragment], page_left: float, page_right: float) 
         )
         if joins:
             unit = units[-1]
-            # Chinese wraps anywhere; a wrapped Latin word had a space at the break.
+            # Chinese and numbers wrap anywhere (a narrow cell breaks 14 into 1 and 4); Latin words
+            # had a space at the break.
             sep = " " if _latin(unit.text[-1:]) and _latin(frag.text[:1]) else ""
             unit.text += sep + frag.text
             unit.bottom = frag.y
