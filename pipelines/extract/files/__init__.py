@@ -1,4 +1,4 @@
-"""Text of attachments (PDF, DOCX, XLSX; legacy DOC/XLS recognised) as clean text. Pure functions."""
+"""Text of attachments (PDF, DOCX, XLSX, legacy XLS; legacy DOC recognised) as clean text. Pure functions."""
 
 from .extract import extract_file_text
 from .result import KINDS, FileText

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .legacy import xls_text
 from .office import docx_text, xlsx_text
 from .pdf import pdf_text
 from .result import FileText
@@ -9,11 +10,11 @@ from .sniff import detect_kind, is_encrypted_ooxml
 
 
 def extract_file_text(body: bytes, *, url: str = "", content_type: str | None = None) -> FileText:
-    """Clean text of an attachment (PDF, DOCX, XLSX), its real kind and what went wrong.
+    """Clean text of an attachment (PDF, DOCX, XLSX, XLS), its real kind and what went wrong.
 
     The kind comes from the bytes: sites serve OOXML under .doc/.xls names and wrong content
-    types. Legacy Word/Excel files (OLE2) are recognised but not read (no well-kept library reads
-    .doc; `unsupported_format:doc`), images give `no_text`.
+    types. Legacy Word files (OLE2) are recognised but not read (no well-kept library reads .doc:
+    `unsupported_format:doc`); images give `no_text`.
     """
     if not body:
         return FileText("unknown", None, None, ("unreadable_attachment:empty file",))
@@ -28,10 +29,12 @@ def extract_file_text(body: bytes, *, url: str = "", content_type: str | None = 
             return docx_text(body)
         if kind == "xlsx":
             return xlsx_text(body)
+        if kind == "xls":
+            return xls_text(body)
     except Exception as exc:  # the libraries raise all kinds on hostile bytes; none may escape
         return FileText(kind, None, None, (f"unreadable_attachment:{type(exc).__name__}: {exc}"[:300],))
-    if kind in ("doc", "xls"):
-        return FileText(kind, None, None, (f"unsupported_format:{kind}",))
+    if kind == "doc":
+        return FileText(kind, None, None, ("unsupported_format:doc",))
     if kind == "image":
         return FileText(kind, None, None, ("no_text:an image",))
     return FileText(kind, None, None, ("unreadable_attachment:not a PDF, Word or Excel file",))

@@ -65,7 +65,8 @@ def docx_text(body: bytes) -> FileText:
     return FileText("docx", text, None, () if text else ("no_text:the document has no text",))
 
 
-def _value(value: object) -> str:
+def cell_value(value: object) -> str:
+    """A spreadsheet value as the sheet shows it."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -95,7 +96,7 @@ def xlsx_text(body: bytes) -> FileText:
                     problems.append(f"truncated_text:only the first {MAX_ROWS} rows of {sheet.title} read")
                     break
                 # Trailing empty cells dropped: files omit them or pad them, and nothing tells which.
-                lines.append(row_line(_value(v) for v in row))
+                lines.append(row_line(cell_value(v) for v in row))
     except _BROKEN as exc:
         problems.append(f"unreadable_attachment:{type(exc).__name__}: {exc}"[:300])
     finally:
