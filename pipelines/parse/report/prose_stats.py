@@ -63,7 +63,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "requests_received",
-        rf"{_NEG}(?:产生|收到|受理|接到|接收|发生|出现)?[^,;:。]{{0,25}}?(?:依申请公开|公开申请|申请)(?!行政复议|复议)",
+        # a verb of receiving between the negation and the request (无正当理由…申请 is no absence)
+        rf"(?:{_NEG}(?:产生|收到|受理|接到|接收|发生|出现)[^,;:。]{{0,25}}?(?:依申请公开|公开申请|申请)"
+        rf"|{_NEG}(?:依申请公开|政府信息公开申请|申请公开))(?!行政复议|复议)",
         absent=True,
         veto=("结转", "复议", "诉讼", "费"),
     ),
@@ -87,10 +89,33 @@ _RULES: tuple[_Rule, ...] = (
         "fees_collected", rf"(?:{_NEG}|不)(?:收取|收)[^,;:。]{{0,20}}?费", absent=True, veto=("行政事业性",)
     ),
     # reconsideration and litigation: "被申请行政复议1件，被提起行政诉讼0件"
-    _rule("reconsideration_count", rf"行政复议(?:案件)?(?:共)?(?P<n>{NUM}){_UNIT_CASES}"),
-    _rule("litigation_count", rf"(?:行政诉讼|提起诉讼)(?:案件)?(?:共)?(?P<n>{NUM}){_UNIT_CASES}"),
+    _rule("reconsideration_count", rf"行政复议(?:案件)?(?:数量|数)?(?:共|为|是)?(?P<n>{NUM}){_UNIT_CASES}"),
+    _rule(
+        "litigation_count",
+        rf"(?:行政诉讼|提起诉讼)(?:案件)?(?:数量|数)?(?:共|为|是)?(?P<n>{NUM}){_UNIT_CASES}",
+    ),
     _rule("reconsideration_count", rf"{_NEG}[^;。]{{0,40}}?复议", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"{_NEG}[^;。]{{0,50}}?(?:诉讼|起诉)", absent=True, veto=("未经复议",)),
+)
+
+# "…均为零", "收费为0": a zero said as the value of the thing rather than as its absence.
+_ZERO = r"(?:均|都|皆)?(?:为|是)(?:零|0)(?![\d.])"
+_RULES = (
+    *_RULES,
+    _rule("reconsideration_count", rf"复议[^;。]{{0,30}}?{_ZERO}", absent=True, veto=("未经复议",)),
+    _rule("litigation_count", rf"诉讼[^;。]{{0,30}}?{_ZERO}", absent=True),
+    _rule(
+        "fees_collected",
+        rf"(?:收费|费用)(?:金额|总额)?[^;。]{{0,10}}?{_ZERO}",
+        absent=True,
+        veto=("行政事业性",),
+    ),
+    _rule(
+        "requests_received",
+        rf"申请(?:数量|总数|件数)?[^;。]{{0,10}}?{_ZERO}",
+        absent=True,
+        veto=("复议", "诉讼", "结转"),
+    ),
 )
 
 # Figures that can be a part of a larger figure of the same kind ("其中…").

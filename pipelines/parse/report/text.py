@@ -12,9 +12,14 @@ from ..sections import TABLE_ROW_LABELS
 from ..textnorm import compact
 from .script import to_simplified
 
-# A line holding two or more cell separators is a flattened table row, never prose.
-_PIPE_ROW = re.compile(r"[|｜].*[|｜]")
-_ROW_LABELS = tuple(compact(label) for label in TABLE_ROW_LABELS if label != "其他")
+# A line holding a cell separator is a flattened table row, never prose ("信息内容 | 本年处理决定数量").
+_PIPE_ROW = re.compile(r"[|｜]")
+# A row label alone, or with its bracket note and numbers: "本年度办理结果：予以公开2件" is prose.
+_ROW_LABEL_LINE = re.compile(
+    "(?:"
+    + "|".join(re.escape(compact(label)) for label in TABLE_ROW_LABELS if label != "其他")
+    + r")(?:\([^)]*\))?[\d.\-]*$"
+)
 _ROW_MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]{1,2}[、.]|\([一二三四五六七八九十]{1,2}\)|\d{1,2}[.、])"
 )
@@ -66,7 +71,7 @@ def is_table_row(line: str) -> bool:
     if whole in _HEADER_CELLS:
         return True
     key = _ROW_MARKER.sub("", whole, count=1)
-    return len(key) <= MAX_ROW_LABEL and key.startswith(_ROW_LABELS)
+    return len(key) <= MAX_ROW_LABEL and _ROW_LABEL_LINE.match(key) is not None
 
 
 # Sentence-final punctuation a complete text ends with (a closing bracket or quote may follow).
