@@ -372,3 +372,23 @@ def test_paragraph_broken_by_a_page_break_is_joined_but_a_table_row_is_not() -> 
         ]
     )
     assert lines == [full[:38] + full + "续完。", "一、本年新收申请数量 | 3", "二、上年结转申请数量 | 0"]
+
+
+def test_page_numbers_left_out_and_the_paragraph_goes_on() -> None:
+    full = "字" * 40
+    lines = layout_text(
+        [
+            _line("第1页 共2页", 230, 820, page=0, block=1),
+            _line(full[:38], 70, 100, page=0, block=2),
+            _line(full, 50, 85, page=0, block=2),
+            _line("- 1 -", 240, 30, page=0, block=3),
+            _line("2", 245, 20, page=1, block=8),  # a bare number, centred
+            _line("2/2", 240, 820, page=1, block=4),
+            _line("续完。", 50, 790, page=1, block=5),
+            _line("一、本年新收申请数量", 50, 60, page=1, block=6),
+            _line("3", 400, 60, page=1, block=7),  # a number on the last line, but not alone
+            _line("0", 70, 790, page=2, block=9),  # a table flattened one cell per line: kept
+            _line("0", 70, 775, page=2, block=10),
+        ]
+    )
+    assert lines == [full[:38] + full + "续完。", "一、本年新收申请数量 | 3", "0", "0"]

@@ -1,11 +1,12 @@
 """Paragraphs and table rows from positioned PDF text lines (pure geometry, no PDF library).
 
-A PDF has no paragraphs, only lines drawn at positions. What this module assumes, which holds for
-reports typeset by Word, WPS and reportlab alike:
+A PDF has no paragraphs, only lines drawn at positions. What this module assumes of reports typeset
+by Word, WPS or reportlab (tested on the replica's reportlab PDFs):
 
 - a wrapped paragraph's lines share a left edge, and every line but the last reaches (nearly) the
   right edge; a new paragraph is indented (首行缩进), centred, right-aligned, or follows a short line;
-- the cells of one table row are drawn side by side, so their vertical extents overlap, left to right.
+- the cells of one table row are drawn side by side, so their vertical extents overlap, left to right;
+- a page number (- 1 -, 第1页, 1/3) is alone at the very top or bottom of its page.
 
 Line widths are estimated (full-width characters one em, others a quarter to half an em): the font's
 own metrics are not needed to tell a full line from a short one, given a tolerance of two ems.
@@ -13,11 +14,14 @@ own metrics are not needed to tell a full line from a short one, given a toleran
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .result import clean_line
+
+_PAGE_NUMBER = re.compile(r"[-—–\s]*(第\s*\d+\s*页([,，\s]*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d+)[-—–\s]*")
 
 
 @dataclass(frozen=True)
@@ -75,14 +79,16 @@ def _least_end(frag: Fragment) -> float:
     return frag.x + text_width(frag.text, frag.size, 0.25)
 
 
-def _paragraphs(block: Sequence[Fragment], page_left: float, page_right: float) -> list[_Unit]:
-    """Join the wrapped lines of one drawing block into paragraphs."""
+def _paragraphs(block: Sequence[Fragment], margins: dict[int, tuple[float, float]]) -> list[_Unit]:
+    """Join the wrapped lines of one drawing block into paragraphs (`margins`: the text's left and
+    right edges per rounded font size)."""
     left = min(f.x for f in block)
     right = max(_least_end(f) for f in block)
     units: list[_Unit] = []
     prev: Fragment | None = None
     for frag in block:
         tol = 2.0 * frag.size
+        page_left, page_right = margins[round(frag.size)]
         joins = (
             prev is not None
             and units
@@ -137,25 +143,49 @@ def _rows(units: Sequence[_Unit]) -> list[_Row]:
     return rows
 
 
+def _page_numbers(pieces: Sequence[Fragment], margins: dict[int, tuple[float, float]]) -> set[int]:
+    """Indices of the fragments that are page numbers: alone on the top or bottom line of a page.
+
+    A bare number must also be centred: a table flattened one cell per line puts lone numbers at
+    the margin too. Dashed (— 1 —, placed left or right in official documents) and worded forms
+    (第1页, 1/3) are taken anywhere."""
+    by_page: dict[int, list[int]] = {}
+    for i, f in enumerate(pieces):
+        by_page.setdefault(f.page, []).append(i)
+    found = set()
+    for indices in by_page.values():
+        for pick in (min, max):
+            edge = pieces[pick(indices, key=lambda i: pieces[i].y)]
+            same_line = [i for i in indices if abs(pieces[i].y - edge.y) < 1.0]
+            text = edge.text.strip()
+            if len(same_line) != 1 or not _PAGE_NUMBER.fullmatch(text):
+                continue
+            left, right = margins[round(edge.size)]
+            centre = edge.x + text_width(text, edge.size) / 2
+            if not text.isdigit() or abs(centre - (left + right) / 2) < 3 * edge.size:
+                found.add(same_line[0])
+    return found
+
+
 def layout_text(fragments: Sequence[Fragment]) -> list[str]:
     """Clean lines (paragraphs and " | "-joined table rows) from the fragments of a document, in
-    drawing order."""
+    drawing order; page numbers left out."""
     pieces = [f for f in fragments if clean_line(f.text)]
     if not pieces:
         return []
     # Margins per font size over the whole document: pages share them, and a page holding only a
     # right-aligned date must not take that date's position for its margin.
-    margins: dict[float, tuple[float, float]] = {}
+    margins: dict[int, tuple[float, float]] = {}
     for f in pieces:
         lo, hi = margins.get(round(f.size), (f.x, _least_end(f)))
         margins[round(f.size)] = (min(lo, f.x), max(hi, _least_end(f)))
+    numbers = _page_numbers(pieces, margins)
+    pieces = [f for i, f in enumerate(pieces) if i not in numbers]
     units: list[_Unit] = []
     start = 0
     for i in range(1, len(pieces) + 1):
         if i == len(pieces) or pieces[i].block != pieces[start].block or pieces[i].page != pieces[start].page:
-            block = pieces[start:i]
-            page_left, page_right = margins[round(block[0].size)]
-            units.extend(_paragraphs(block, page_left, page_right))
+            units.extend(_paragraphs(pieces[start:i], margins))
             start = i
     rows: list[_Row] = []
     for row in _rows(units):
