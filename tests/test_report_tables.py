@@ -24,6 +24,7 @@ from pipelines.extract import extract_page
 from pipelines.parse.tables import StandardTables, read_standard_tables
 from replica.content import Body, Table, Unit, body_html, make_body
 from replica.content.grid import table_rows
+from replica.content.variants import FEATURES, NUMBERINGS, TABLE_STYLES
 from replica.corpus import Corpus
 from replica.pages import Responder
 
@@ -270,6 +271,34 @@ def test_replica_styles_and_defects(bodies: list[Body]) -> None:
     print("\n" + ", ".join(f"{k}: {right[k]}/{expected[k]}" for k in sorted(expected)))
 
 
+def _forced() -> list[list[str]]:
+    """Every replica feature alone, and each table rendering with each heading numbering, in
+    traditional script, and with each table defect."""
+    styles = [t for t in TABLE_STYLES if t != "html"]
+    combos = [[f] for f in FEATURES]
+    combos += [[f"table:{t}", f"numbering:{n}"] for t in styles for n in NUMBERINGS if n != "plain"]
+    combos += [[f"table:{t}", "script:traditional"] for t in styles]
+    combos += [
+        [f"table:{t}", f"anomaly:{a}"]
+        for t in styles
+        if t != "prose"
+        for a in ("table_identity_broken", "table_total_mismatch")
+    ]
+    return combos
+
+
+def test_replica_forced_variants() -> None:
+    read = 0
+    for i, force in enumerate(_forced()):
+        for year in (2020, 2023):
+            body = make_body(f"v{i}", kind="report", unit=UNITS[i % len(UNITS)], year=year, force=force)
+            result = read_standard_tables(html_lines(body))
+            assert not wrong_cells(result, body.tables), (force, year)
+            check_against_truth(result, body)
+            read += 1
+    assert read > 150
+
+
 # -- labelled files --------------------------------------------------------------------------------
 
 
@@ -435,6 +464,26 @@ def test_headings_are_found_by_their_words_not_their_numerals() -> None:
     result = read_standard_tables(lines)
     assert result.values["三/四/总计"] == 1 and result.values["四/复议后起诉/总计"] == 0
     assert result.sections_found == ("三", "四")
+
+
+def test_glued_headings_and_traditional_script() -> None:
+    lines = [
+        "二、主動公開政府信息情況第二十條第（一）項 | | |",
+        "信息內容 | 本年制發件數 | 本年廢止件數 | 現行有效件數",
+        "規章 | 0 | 0 | 0",
+        "行政規範性文件 | 3 | 0 | 5",
+        "三、收到和處理政府信息公開申請情況詳見附表",
+        "四、政府信息公開行政復議、行政訴訟情況",
+        "0 0 0 0 0 0 0 0 0 0 0 0 1 0 1",
+        "五、存在的主要問題及改進情況本年度存在的問題是……。",
+        "2 | 3 | 4",
+    ]
+    result = read_standard_tables(lines)
+    assert result.values["二/行政规范性文件/现行有效件数"] == 5
+    assert result.values["四/复议后起诉/其他结果"] == 1 and len(result.values) == 6 + 15
+    assert result.format_hint == "standard-2021"
+    assert codes(result) == ["table_missing"]  # 三: only 详见附表 glued to its heading
+    assert result.table_lines == frozenset({1, 2, 3, 6})
 
 
 # -- hostile input ---------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from ..anomalies import anomaly
 from ..textnorm import compact
 from .checks import TABLE_IDENTITY_BROKEN, TABLE_TOTAL_MISMATCH, check_tables
-from .labels import SECTION3_HEADER_WORDS, SECTION4_HEADER_WORDS, format_hint, heading_section
+from .labels import (
+    SECTION3_HEADER_WORDS,
+    SECTION4_HEADER_WORDS,
+    after_heading,
+    format_hint,
+    heading_section,
+)
 from .rows import Cell, Kind, tokenize, value_rows
 from .script import simplified
 from .standard import TABLE_MISSING_COLUMN, Reading, read_section2, read_section3, read_section4
@@ -40,24 +46,36 @@ class StandardTables:
 _FIGURE = re.compile(r"\d|未|无|没有|零")
 
 
-def _spans(lines: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Section -> (heading line, end line) for the first heading of each table section."""
-    marks: list[tuple[int, str]] = []
+def _spans(lines: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+    """Section -> (heading line, end line, text glued after the heading) for the first heading of
+    each table section."""
+    marks: list[tuple[int, str, str]] = []
     seen: set[str] = set()
     for index, line in enumerate(lines):
-        section = heading_section(simplified(line)) if isinstance(line, str) else None
-        if section is None or section in seen:
+        found = heading_section(simplified(line)) if isinstance(line, str) else None
+        if found is None or found[0] in seen:
             continue
+        section, length = found
         if section != "end":
             seen.add(section)
-        marks.append((index, section))
-    spans: dict[str, tuple[int, int]] = {}
-    for i, (index, section) in enumerate(marks):
+        marks.append((index, section, after_heading(line, length)))
+    spans: dict[str, tuple[int, int, str]] = {}
+    for i, (index, section, rest) in enumerate(marks):
         if section == "end":
             continue
         end = marks[i + 1][0] if i + 1 < len(marks) else len(lines)
-        spans[section] = (index, end)
+        spans[section] = (index, end, rest)
     return spans
+
+
+def _section_cells(lines: Sequence[str], span: tuple[int, int, str]) -> list[Cell]:
+    start, end, rest = span
+    if not rest:
+        return tokenize(lines, start + 1, end)
+    # The text glued to the heading is read as if it began the section (with the heading's index).
+    view = list(lines)
+    view[start] = rest
+    return tokenize(view, start, end)
 
 
 def _table_lines(cells: Sequence[Cell], last: int, start: int) -> set[int]:
@@ -74,7 +92,7 @@ def _table_lines(cells: Sequence[Cell], last: int, start: int) -> set[int]:
 def read_standard_tables(lines: Sequence[str]) -> StandardTables:
     """The standard tables of a report body given as clean text lines (see the module docstring)."""
     spans = _spans(lines)
-    cells = {s: tokenize(lines, a + 1, b) for s, (a, b) in spans.items()}
+    cells = {s: _section_cells(lines, span) for s, span in spans.items()}
     texts = [c.text for s in ("二", "三") for c in cells.get(s, ()) if c.kind is Kind.TEXT]
     hint = format_hint(texts)
     readings: dict[str, Reading] = {}
@@ -123,8 +141,12 @@ def _has_header(section: str, cells: Sequence[Cell]) -> bool:
     return sum(w in text for w in words) >= 2
 
 
-def _missing(section: str, lines: Sequence[str], span: tuple[int, int]) -> list[dict[str, object]]:
-    body = [compact(simplified(line)) for line in lines[span[0] + 1 : span[1]] if isinstance(line, str)]
+def _missing(section: str, lines: Sequence[str], span: tuple[int, int, str]) -> list[dict[str, object]]:
+    body = [
+        compact(simplified(line))
+        for line in (span[2], *lines[span[0] + 1 : span[1]])
+        if isinstance(line, str)
+    ]
     if any(_FIGURE.search(text) for text in body):
         return []  # written as prose: its figures are read elsewhere
     return [

@@ -23,27 +23,49 @@ _HEADING_WORDS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 # Words of the headings that close the last table section.
 _CLOSING_WORDS = ("总体情况", "存在的主要问题", "其他需要报告的事项", "改进情况", "改进措施")
-_HEADING_NUMBER = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.,]|\([一二三四五六七八九十]+\)|【[一二三四五六七八九十]+】)"
-)
+_HEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.,]|【[一二三四五六七八九十]+】)")
+# Sub-headings such as (一)主动公开政府信息情况 under 一、总体情况 are not the sections.
+_SUB_NUMBER = re.compile(r"^\([一二三四五六七八九十\d]+\)|^\d+[、.]")
 _MAX_HEADING = 40  # compact characters; a table label or a heading is shorter than a paragraph
+# Where a numbered heading's words end when the heading is glued to the text after it.
+_HEADING_END = re.compile(r"情况|事项|措施")
 
 
-def heading_section(line: str) -> str | None:
-    """ "二", "三" or "四" when `line` is the heading of that table section; "end" when it is
-    another section heading of the report (一、五、六), else None."""
+def heading_section(line: str) -> tuple[str, int] | None:
+    """("二" | "三" | "四", n) when `line` is the heading of that table section, ("end", n) when it
+    is another numbered section heading of the report (一、五、六…); n is the length of the heading
+    in compact text, shorter than the line when the heading is glued to what follows it."""
     text = compact(line)
-    if not text or len(text) > _MAX_HEADING or "。" in text or "|" in text:
+    if not text or _SUB_NUMBER.match(text):
         return None
     numbered = _HEADING_NUMBER.match(text)
-    body = text[numbered.end() :] if numbered else text
+    head = text
+    if numbered:
+        # 二、主动公开政府信息情况第二十条… : a heading glued to its first cell or sentence.
+        ending = _HEADING_END.search(text, numbered.end(), numbered.end() + _MAX_HEADING)
+        head = text[: ending.end()] if ending else text
+    if len(head) > _MAX_HEADING or "。" in head or "|" in head:
+        if numbered and text[0] in "五六七八九十":
+            return "end", numbered.end()
+        return None
+    body = head[numbered.end() :] if numbered else head
     for section, alternatives in _HEADING_WORDS.items():
         for words in alternatives:
             if all(w in body for w in words) and (numbered or body.endswith("情况")):
-                return section
+                return section, len(head)
     if numbered and (any(w in body for w in _CLOSING_WORDS) or text[0] in "五六七八九十"):
-        return "end"
+        return "end", len(head)
     return None
+
+
+def after_heading(line: str, length: int) -> str:
+    """What follows the first `length` compact characters of `line` (the text glued to a heading)."""
+    if length >= len(compact(line)):
+        return ""
+    for cut in range(len(line) + 1):
+        if len(compact(line[:cut])) >= length:
+            return line[cut:].strip()
+    return ""
 
 
 # -- section 二 ----------------------------------------------------------------------------------
