@@ -139,4 +139,6 @@ def archive_capture(capture: Capture) -> Outcome:
         )
         return Outcome(counter, failure="schema_invalid")
     status, _version = store.save_document(doc)
-    return Outcome(counter, status=status)
+    # An attachment's extraction problems travel with the outcome, as a page's do with its failure.
+    problems = attachment.file.problems if attachment and attachment.file.kind != "image" else ()
+    return Outcome(counter, status=status, problems=problems)

@@ -178,6 +178,7 @@ def test_encrypted_and_truncated_pdfs_are_kept_with_an_anomaly(tmp_path: Path) -
     ):
         outcome, doc = _archive(tmp_path, _capture(tmp_path, truth, body))
         assert outcome.failure is None and outcome.status in ("new", "changed")
+        assert [p.split(":")[0] for p in outcome.problems] == [code]
         assert schema_errors(doc) == []
         assert [a["code"] for a in doc["anomalies"]] == [code]
         assert doc["text_source"] is None and doc["text_file"] is None and doc["file_kind"] == "pdf"
