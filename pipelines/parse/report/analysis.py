@@ -99,14 +99,17 @@ def analyse_report(
         by_stat.setdefault(figure.stat, []).append(figure)
     for stat, figures in by_stat.items():
         if stat in tabled:
-            found.extend(_mismatches(stat, tabled[stat][0], figures))
+            carried = stats["requests_carried_over"] if stat == "requests_received" else None
+            found.extend(_mismatches(stat, tabled[stat][0], figures, carried))
             found.extend(_contradictions(stat, tabled[stat][0], figures, same_kind=False))
             continue
-        whole = next((f for f in figures if f.role in (YEAR, ABSENT)), None)
-        if whole is None:
+        candidates = [f for f in figures if f.role in (YEAR, ABSENT)]
+        if not candidates:
             continue
+        # The figure that says it is a total (共, 全年…) is the whole; else the first one.
+        whole = next((f for f in candidates if f.total), candidates[0])
         stats[stat], evidence[stat] = whole.value, whole.sentence.text
-        found.extend(_contradictions(stat, whole.value, [f for f in figures if f is not whole]))
+        found.extend(_contradictions(stat, whole.value, figures, whole_figure=whole))
 
     if fmt != FREE_FORM:
         found.extend(_missing_sections(headings, values, truncated=looks_truncated(lines, table_lines)))
@@ -140,27 +143,48 @@ def _table_stats(
     return out
 
 
-def _mismatches(stat: str, table_value: int | float, figures: Sequence[Figure]) -> list[dict[str, object]]:
-    return [
-        anomaly(
-            PROSE_TABLE_MISMATCH,
-            f"{stat}: the prose says {f.value}, the table {table_value} (the table is kept)",
-            f.sentence.text,
-        )
-        for f in figures
-        if f.role in (YEAR, ABSENT) and f.value != table_value
-    ]
+def _mismatches(
+    stat: str, table_value: int | float, figures: Sequence[Figure], carried: int | float | None
+) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for f in figures:
+        if f.role not in (YEAR, ABSENT) or f.value == table_value:
+            continue
+        # "共收到申请6件（含上年结转1件）": new and carried-over requests together.
+        if (
+            stat == "requests_received"
+            and "结转" in f.sentence.key
+            and f.value == table_value + (carried or 0)
+        ):
+            continue
+        if _is_channel_part(f, table_value):
+            continue
+        message = f"{stat}: the prose says {f.value}, the table {table_value} (the table is kept)"
+        found.append(anomaly(PROSE_TABLE_MISMATCH, message, f.sentence.text))
+    return found
+
+
+def _is_channel_part(f: Figure, whole: int | float) -> bool:
+    """A smaller figure for one channel of publication (在网站公开信息80条) is a part of the whole."""
+    return f.stat == "proactive_total" and f.channel and not f.total and f.value < whole
 
 
 def _contradictions(
-    stat: str, whole: int | float, figures: Sequence[Figure], *, same_kind: bool = True
+    stat: str,
+    whole: int | float,
+    figures: Sequence[Figure],
+    *,
+    same_kind: bool = True,
+    whole_figure: Figure | None = None,
 ) -> list[dict[str, object]]:
     """Figures that cannot stand beside `whole`: another figure for the year (unless the caller
     reports those as mismatches with a table), a multi-year total below it, a part above it."""
     found: list[dict[str, object]] = []
     for f in figures:
-        if same_kind and f.role in (YEAR, ABSENT) and f.value != whole:
-            message = f"{stat}: {whole} and then {f.value}"
+        if f is whole_figure:
+            continue
+        if same_kind and f.role in (YEAR, ABSENT) and f.value != whole and not _is_channel_part(f, whole):
+            message = f"{stat}: {whole} in one place, {f.value} in another"
         elif f.role == CUMULATIVE and f.value < whole:
             message = f"{stat}: {whole} in the year but {f.value} cumulatively over several years"
         elif f.role == PART and f.value > whole:

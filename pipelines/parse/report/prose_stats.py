@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .text import NUM, Sentence, parse_number
 
@@ -17,6 +17,9 @@ YEAR = "year"
 CUMULATIVE = "cumulative"
 PART = "part"
 ABSENT = "absent"
+# A further figure of the same stat in one sentence: an enumeration (通过网站公开信息80条，通过公开栏
+# 公开信息30条), neither the whole nor a contradiction of it.
+LISTED = "listed"
 
 _UNIT_ITEMS = r"(?:条|件|篇|项|个)"
 _UNIT_CASES = r"(?:件|个|起|份|宗|次|条)"
@@ -30,6 +33,8 @@ class Figure:
     role: str
     sentence: Sentence
     at: int  # position of the match in the sentence key (orders figures inside a sentence)
+    total: bool = False  # its clause says it is a total (共, 合计, 全年…)
+    channel: bool = False  # its sentence names one channel of publication (网站, 公开栏…)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,13 @@ _RULES = (
 
 # Figures that can be a part of a larger figure of the same kind ("其中…").
 _WHOLES = ("proactive_total", "requests_received")
+# 累计 over several years (2013-2017年累计, 自2008年以来累计); 全年累计 is the year's own total.
+_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!今年)(?<!年度)(?<!当年)累计|以来|历年")
+_TOTAL = re.compile(r"共|合计|总计|总数|全年|累计")
+_CLAUSE_START = re.compile(r"[,;:]")
+_CHANNEL = re.compile(
+    r"网站|网页|公开栏|宣传栏|公示栏|微博|微信|公众号|报刊|报纸|电视|广播|显示屏|门户|平台|客户端"
+)
 _RANGE = re.compile(r"(?:19|20)\d{2}年?[-—–~至到](?:19|20)\d{2}年")
 
 
@@ -138,7 +150,13 @@ def prose_figures(sentences: Sequence[Sentence]) -> list[Figure]:
         # An absence statement never overrides a number stated in the same sentence.
         numbered = {f.stat for f in per_sentence if f.role != ABSENT}
         per_sentence = [f for f in per_sentence if f.role != ABSENT or f.stat not in numbered]
-        found.extend(sorted(per_sentence, key=lambda f: f.at))
+        seen: set[str] = set()
+        for f in sorted(per_sentence, key=lambda f: f.at):
+            if f.stat in seen and f.role in (YEAR, ABSENT):
+                f = replace(f, role=LISTED)
+            if f.role in (YEAR, ABSENT):
+                seen.add(f.stat)
+            found.append(f)
     return found
 
 
@@ -148,13 +166,22 @@ def _figure(rule: _Rule, m: re.Match[str], s: Sentence) -> Figure | None:
     value = parse_number(m["n"])
     if value is None:
         return None
-    return Figure(rule.stat, value, _role(rule.stat, s.key, m.start()), s, m.start())
+    clause = _CLAUSE_START.split(s.key[: m.start() + 4])[-1]
+    return Figure(
+        rule.stat,
+        value,
+        _role(rule.stat, s.key, m.start()),
+        s,
+        m.start(),
+        total=_TOTAL.search(clause) is not None,
+        channel=_CHANNEL.search(s.key) is not None,
+    )
 
 
 def _role(stat: str, key: str, at: int) -> str:
     before = key[:at]
     if stat in _WHOLES and "其中" in before:
         return PART
-    if stat == "proactive_total" and ("累计" in before or "以来" in before or _RANGE.search(before)):
+    if stat == "proactive_total" and (_CUMULATIVE.search(before) or _RANGE.search(before)):
         return CUMULATIVE
     return YEAR
