@@ -17,6 +17,10 @@ _CONNECTOR = re.compile(r"^(?:起)?(?:至|到|-|—|–|~|～|－|起至)$")
 # The end date of a period whose start is unreadable: "自<garbled>起至<end>".
 _OPEN_END = re.compile(r"(?:至|到|-|—|–|~|～|－)$")
 _OPENING = re.compile(r"[自从]|统计期")
+_JOINS = re.compile(r"至|到|-|—|–|~|～|－")
+# A period is stated in a short sentence; dates.find_dates is quadratic in the number of dates, so a
+# run-on "sentence" of thousands of dates is not handed to it.
+MAX_PERIOD_SENTENCE = 400
 _STATISTICS = ("统计", "数据", "期限", "时限", "期间", "报告期")
 
 
@@ -27,6 +31,8 @@ def find_period(sentences: Sequence[Sentence]) -> dict[str, str | None] | None:
     fallback: dict[str, str | None] | None = None
     partial: dict[str, str | None] | None = None
     for s in sentences:
+        if len(s.key) > MAX_PERIOD_SENTENCE or not _JOINS.search(s.key):
+            continue
         text = to_simplified(s.text)
         dates = find_dates(text)
         about_statistics = any(w in s.key for w in _STATISTICS)
