@@ -29,6 +29,7 @@ from replica.corpus import Corpus
 from replica.pages import Responder
 
 LABELLED = Path(__file__).resolve().parent / "labelled" / "tables"
+SEEDS = Path(__file__).resolve().parent.parent / "replica" / "seeds"  # the two real pages
 
 UNITS = (
     Unit("站前街道", "四平市铁西区站前街道办事处", "street", "吉林省", "四平市", "铁西区"),
@@ -484,6 +485,29 @@ def test_glued_headings_and_traditional_script() -> None:
     assert result.format_hint == "standard-2021"
     assert codes(result) == ["table_missing"]  # 三: only 详见附表 glued to its heading
     assert result.table_lines == frozenset({1, 2, 3, 6})
+
+
+def test_free_form_reports_and_the_real_seeds_have_no_tables() -> None:
+    """Free-form reports use some of the same headings (二、主动公开政府信息情况) over prose, with or
+    without figures: nothing is read and nothing reported."""
+    texts = [p.read_text("utf-8").split("\n") for p in sorted(SEEDS.glob("*.txt"))]
+    assert len(texts) == 2
+    for seed in range(3):
+        for unit in UNITS:
+            texts.extend(
+                html_lines(make_body(f"q{seed}", kind="report", unit=unit, year=year))
+                for year in range(2008, 2019)
+            )
+    for lines in texts:
+        result = read_standard_tables(lines)
+        assert result.values == {} and result.anomalies == (), result.anomalies
+
+
+def test_a_sentence_pointing_at_a_missing_table_is_a_missing_table() -> None:
+    lines = ["二、主动公开政府信息情况", "本年度主动公开情况详见下表。", "五、存在的主要问题及改进情况"]
+    assert codes(read_standard_tables(lines)) == ["table_missing"]
+    lines[1] = "本年度坚持以公开为常态、不公开为例外。"
+    assert codes(read_standard_tables(lines)) == []
 
 
 # -- hostile input ---------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class StandardTables:
 
 # A section written as prose still states its figures: a number, or a zero said in words.
 _FIGURE = re.compile(r"\d|未|无|没有|零")
+# A sentence that points at the table the section should have shown.
+_POINTER = re.compile(r"下表|附表|见表|如下")
 
 
 def _spans(lines: Sequence[str]) -> dict[str, tuple[int, int, str]]:
@@ -149,6 +151,8 @@ def _missing(section: str, lines: Sequence[str], span: tuple[int, int, str]) -> 
     ]
     if any(_FIGURE.search(text) for text in body):
         return []  # written as prose: its figures are read elsewhere
+    if any("。" in text for text in body) and not any(_POINTER.search(text) for text in body):
+        return []  # prose without figures (a free-form report's section): no table was promised
     return [
         anomaly(
             TABLE_MISSING,
