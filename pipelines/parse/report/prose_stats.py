@@ -62,7 +62,7 @@ _RULES: tuple[_Rule, ...] = (
     # requests received: "共收到依申请公开政府信息申请5件", "共受理政府信息公开申请五件"
     _rule(
         "requests_received",
-        rf"(?:收到|受理|新收|接到|接收|办理)[^;。]{{0,30}}?申请(?:总数|数量)?(?:共|合计|总计)?(?:为|达)?"
+        rf"(?:收到|受理|新收|接到|接收|办理|处理)[^;。]{{0,30}}?申请(?:总数|数量)?(?:共|合计|总计)?(?:为|达)?"
         rf"(?P<n>{NUM}){_UNIT_CASES}",
         veto=("结转", "复议", "诉讼"),
     ),
@@ -73,6 +73,12 @@ _RULES: tuple[_Rule, ...] = (
         rf"|{_NEG}(?:依申请公开|政府信息公开申请|申请公开))(?!行政复议|复议)",
         absent=True,
         veto=("结转", "复议", "诉讼", "费"),
+    ),
+    # "依申请公开政府信息4件", "申请受理数为4件"
+    _rule("requests_received", rf"依申请公开(?:政府)?信息(?:共|合计)?(?P<n>{NUM})件", veto=("其中",)),
+    _rule(
+        "requests_received",
+        rf"公开申请(?:受理|收到|接收)?(?:数|数量|总数|件数)(?:共|为|是|达)?(?P<n>{NUM}){_UNIT_CASES}",
     ),
     # carried over: "另有上年度结转申请2件", "无上年结转申请"
     _rule(
@@ -109,6 +115,7 @@ _RULES = (
     *_RULES,
     _rule("reconsideration_count", rf"复议[^;。]{{0,30}}?{_ZERO}", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"诉讼[^;。]{{0,30}}?{_ZERO}", absent=True),
+    _rule("fees_collected", r"零收费", absent=True),
     _rule(
         "fees_collected",
         rf"(?:收费|费用)(?:金额|总额)?[^;。]{{0,10}}?{_ZERO}",
@@ -126,7 +133,9 @@ _RULES = (
 # Figures that can be a part of a larger figure of the same kind ("其中…").
 _WHOLES = ("proactive_total", "requests_received")
 # 累计 over several years (2013-2017年累计, 自2008年以来累计); 全年累计 is the year's own total.
-_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!今年)(?<!年度)(?<!当年)累计|以来|历年")
+_CUMULATIVE = re.compile(
+    r"(?<!全年)(?<!本年)(?<!今年)(?<!年度)(?<!当年)累计|(?<!今年)(?<!本年)(?<!年初)(?<!年度)以来|历年"
+)
 _TOTAL = re.compile(r"共|合计|总计|总数|全年|累计")
 _CLAUSE_START = re.compile(r"[,;:]")
 _CHANNEL = re.compile(
