@@ -403,6 +403,27 @@ def test_negative_and_split_values_of_section2() -> None:
     assert result.format_hint == "standard-2019"
 
 
+def test_dashes_units_and_detached_signs() -> None:
+    lines = [
+        "二、主动公开政府信息情况",
+        "行政许可 | 5 | - 1 | 3件",  # a sign set apart from its number, a unit in the cell
+        "行政处罚 12 — 7",  # PDF text: a dash for an empty cell among the numbers
+        "政府集中采购 | 2 | 1,250.5万元",
+    ]
+    result = read_standard_tables(lines)
+    assert result.values == {
+        "二/行政许可/上一年项目数量": 5,
+        "二/行政许可/本年增减": -1,
+        "二/行政许可/处理决定数量": 3,
+        "二/行政处罚/上一年项目数量": 12,
+        "二/行政处罚/处理决定数量": 7,
+        "二/政府集中采购/采购项目数量": 2,
+        "二/政府集中采购/采购总金额": 1250.5,
+    }
+    assert codes(result) == ["table_missing_column"]
+    assert result.anomalies[0]["evidence"] == lines[2] and "本年增减" in str(result.anomalies[0]["message"])
+
+
 def test_a_blank_cell_is_not_filled_by_its_neighbour() -> None:
     lines = [
         "三、收到和处理政府信息公开申请情况",

@@ -64,9 +64,16 @@ _DASHES = frozenset({"-", "--", "—", "——", "―", "/", "\\", "…", "…�
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-"})
 
 
+# A count or amount with its unit written in the cell (3件, 12.5万元).
+_UNIT = re.compile(r"(?:件|项|条|个|次|人次|起|万元|元)$")
+# A cell that is a sign set apart from its number ("- 1"). Among other cells on a line of PDF text
+# a lone "-" stands for an empty cell instead, so only a whole cell is read this way.
+_SPACED_SIGN = re.compile(r"([+-])\s+(\S+)")
+
+
 def parse_number(text: str) -> int | float | None:
     """The value of a numeric cell (folded text), or None when it is not one number."""
-    text = text.translate(_MINUS)
+    text = _UNIT.sub("", text.translate(_MINUS))
     if not _NUMBER.fullmatch(text):
         return None
     plain = text.replace(",", "")
@@ -85,11 +92,17 @@ def _cell_tokens(raw: str, line: int) -> list[Cell]:
     cell = fold(simplified(raw)).strip()
     if not cell or cell in _DASHES:
         return [Cell(Kind.GAP, "", None, line)]
+    signed = _SPACED_SIGN.fullmatch(cell.translate(_MINUS))
+    if signed and parse_number(signed[1] + signed[2]) is not None:
+        return [Cell(Kind.NUMBER, cell, parse_number(signed[1] + signed[2]), line)]
     parts = cell.split()
-    # Numbers may trail a label in the same cell ("规章 0 0 0" from PDF text, 15 numbers on a line).
+    # Numbers may trail a label in the same cell ("规章 0 0 0" from PDF text, 15 numbers on a line),
+    # with a lone dash among them for an empty cell.
     split = len(parts)
-    while split > 0 and parse_number(parts[split - 1]) is not None:
+    while split > 0 and (parse_number(parts[split - 1]) is not None or parts[split - 1] in _DASHES):
         split -= 1
+    if all(p in _DASHES for p in parts[split:]):
+        split = len(parts)  # dashes without numbers after them end the text ("情况 —")
     out: list[Cell] = []
     if split:
         text = compact(" ".join(parts[:split]))
@@ -97,7 +110,9 @@ def _cell_tokens(raw: str, line: int) -> list[Cell]:
             out.append(Cell(Kind.GAP, "", None, line))
         else:
             out.append(Cell(Kind.PROSE if _is_prose(text) else Kind.TEXT, text, None, line))
-    out.extend(Cell(Kind.NUMBER, p, parse_number(p), line) for p in parts[split:])
+    for part in parts[split:]:
+        value = parse_number(part)
+        out.append(Cell(Kind.GAP, "", None, line) if value is None else Cell(Kind.NUMBER, part, value, line))
     return out
 
 
