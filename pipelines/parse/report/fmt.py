@@ -120,9 +120,10 @@ def detect_format(
 ) -> str:
     """free-form, standard-2019 or standard-2021 from the structure of the report."""
     keys = list(table_values)
-    text_keys = [match_key(line) for line in lines]
+    # One string to search: a marker never spans two lines once they are joined by a newline.
+    text = "\n".join(match_key(line) for line in lines)
     tables = bool(keys) or format_hint in (STANDARD_2019, STANDARD_2021)
-    tables = tables or any(w in k for k in text_keys for w in _TABLE_WORDS)
+    tables = tables or any(w in text for w in _TABLE_WORDS)
     titles = [t for _, t in headings]
     present = present_sections(headings)
     prose_standard = any(_STANDARD_THREE.search(t) for t in titles) or (
@@ -134,9 +135,7 @@ def detect_format(
         return format_hint
     score = _score(keys) if keys else 0
     if score == 0:
-        score = sum(any(m in k for k in text_keys) for m in _MARKERS_2021) - sum(
-            any(m in k for k in text_keys) for m in _MARKERS_2019
-        )
+        score = sum(m in text for m in _MARKERS_2021) - sum(m in text for m in _MARKERS_2019)
     if score > 0:
         return STANDARD_2021
     if score < 0:
@@ -146,6 +145,8 @@ def detect_format(
 
 
 def _score(keys: Sequence[str]) -> int:
-    newer = sum(1 for k in keys if k.startswith("三/三(六)") or any(m in k for m in _MARKERS_2021))
-    older = sum(1 for k in keys if any(m in k for m in _MARKERS_2019) or "其他对外管理服务事项" in k)
-    return (newer > older) - (newer < older)
+    """+1 when the table keys are of the 2021 form only, -1 when of the 2019 form only, else 0."""
+    joined = "\n".join(keys)
+    newer = "三/三(六)" in joined or any(m in joined for m in _MARKERS_2021)
+    older = "其他对外管理服务事项" in joined or any(m in joined for m in _MARKERS_2019)
+    return int(newer) - int(older)

@@ -62,6 +62,8 @@ class Sentence:
     key: str  # simplified, folded, without whitespace (what patterns run on)
 
 
+# Cached: the sentence splitter, the heading finder and the truncation test ask about the same lines.
+@lru_cache(maxsize=8192)
 def is_table_row(line: str) -> bool:
     """A flattened table row: cells joined by pipes, or a row label of the standard tables on its
     own line (tables flattened one cell per line: "4.无正当理由大量反复申请" is no statement)."""
