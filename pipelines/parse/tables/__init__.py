@@ -80,15 +80,22 @@ def _section_cells(lines: Sequence[str], span: tuple[int, int, str]) -> list[Cel
     return tokenize(view, start, end)
 
 
-def _table_lines(cells: Sequence[Cell], last: int, start: int) -> set[int]:
-    """Lines of the table: from its first cell to the last row read, sentences excluded."""
+def _table_lines(cells: Sequence[Cell], last: int, start: int, end: int) -> set[int]:
+    """Lines of the table: from its first cell to the last row read, sentences excluded, and the
+    `|` and empty-cell lines that close it."""
     table = [c for c in cells if c.line <= last]
     prose = {c.line for c in table if c.kind is Kind.PROSE}
     first = next((c.line for c in table if c.kind is not Kind.PROSE), None)
     if first is None:
         return set()
     # Lines between the first cell and the last row that gave no cell are `|` separators.
-    return {i for i in range(max(first, start), last + 1) if i not in prose}
+    lines = {i for i in range(max(first, start), last + 1) if i not in prose}
+    filled = {c.line for c in cells if c.kind is not Kind.GAP}
+    after = last + 1
+    while after < end and after not in filled:
+        lines.add(after)
+        after += 1
+    return lines
 
 
 def read_standard_tables(lines: Sequence[str]) -> StandardTables:
@@ -124,7 +131,7 @@ def read_standard_tables(lines: Sequence[str]) -> StandardTables:
         evidence.update(reading.evidence)
         anomalies.extend(reading.anomalies)
         last = reading.last_line if reading.last_line >= 0 else spans[section][1] - 1
-        table_lines |= _table_lines(cells[section], last, spans[section][0] + 1)
+        table_lines |= _table_lines(cells[section], last, spans[section][0] + 1, spans[section][1])
     anomalies.extend(check_tables(values, evidence))
     return StandardTables(
         values=values,

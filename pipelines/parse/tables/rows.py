@@ -85,7 +85,11 @@ def parse_number(text: str) -> int | float | None:
 
 def _is_prose(text: str) -> bool:
     # A sentence or an introduction to the table ("情况如下：") rather than a cell.
-    return "。" in text or text.endswith((":", "：")) or len(text) > 60
+    # Only an introduction ends with a colon: a header cell broken inside may too ("（单位：").
+    return "。" in text or bool(_INTRODUCTION.search(text)) or len(text) > 60
+
+
+_INTRODUCTION = re.compile(r"(?:如下|下表|见表)[:：]$")
 
 
 def _cell_tokens(raw: str, line: int) -> list[Cell]:
