@@ -593,6 +593,7 @@ def test_garbage_never_raises() -> None:
             "一、本年新收 | " + " | ".join(["99999999999999999999.5"] * 9),
         ],
         [bytes(range(256)).decode("latin-1"), "\ud800", "\x00|\x00"],
+        ["三、收到和处理政府信息公开申请情况", "一、本年新收", None, "1 2 3 4 5 6 21", 7],  # type: ignore[list-item]
         ["二、主动公开政府信息情况"] + ["规章"] * 500 + ["1"] * 3000,
     ]
     for _ in range(200):

@@ -75,9 +75,13 @@ def _fit(
     )
 
 
+def _joined(lines: Sequence[str], indices: Sequence[int]) -> str:
+    # A caller breaking the contract with a non-str line gets evidence without it, not an exception.
+    return " ".join(line for line in (lines[i] for i in indices) if isinstance(line, str))
+
+
 def _evidence(lines: Sequence[str], row: ValueRow, at: int) -> str:
-    first = row.label_line(at)
-    return " ".join(lines[first : row.last_line + 1])
+    return _joined(lines, range(row.label_line(at), row.last_line + 1))
 
 
 def read_section2(lines: Sequence[str], rows: Sequence[ValueRow], fmt: str | None) -> Reading:
@@ -134,6 +138,6 @@ def read_section4(lines: Sequence[str], rows: Sequence[ValueRow]) -> Reading:
         return reading
     values = tuple(v for r in rows for v in r.values)
     merged = ValueRow(label="", label_lines=(), values=values, last_line=rows[-1].last_line)
-    text = " ".join(lines[i] for i in sorted({r.last_line for r in rows}))
+    text = _joined(lines, sorted({r.last_line for r in rows}))
     _fit(reading, SECTION4_KEYS, merged, text, "四")
     return reading
