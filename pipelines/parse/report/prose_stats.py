@@ -21,8 +21,9 @@ ABSENT = "absent"
 # 公开信息30条), neither the whole nor a contradiction of it.
 LISTED = "listed"
 
-_UNIT_ITEMS = r"(?:条|件|篇|项|个)"
-_UNIT_CASES = r"(?:件|个|起|份|宗|次|条)"
+# 余 / 多 (358余条, "more than 358") keep the figure as stated.
+_UNIT_ITEMS = r"(?:余|多)?(?:条|件|篇|项|个)"
+_UNIT_CASES = r"(?:余|多)?(?:件|个|起|份|宗|次|条)"
 _NEG = r"(?:未|没有|无|尚无|并无)"
 
 
@@ -44,6 +45,7 @@ class _Rule:
     absent: bool = False
     # Words that, inside the match, mean the match is about something else.
     veto: tuple[str, ...] = ()
+    reach: int = 0  # how far past the match the veto words are looked for (未发出收费|通知)
 
 
 # The words every pattern of a stat contains: a sentence holding none of them is not searched for
@@ -61,15 +63,17 @@ _NEEDS = {
 }
 
 
-def _rule(stat: str, pattern: str, *, absent: bool = False, veto: tuple[str, ...] = ()) -> _Rule:
-    return _Rule(stat, re.compile(pattern), absent, veto)
+def _rule(
+    stat: str, pattern: str, *, absent: bool = False, veto: tuple[str, ...] = (), reach: int = 0
+) -> _Rule:
+    return _Rule(stat, re.compile(pattern), absent, veto, reach)
 
 
 _RULES: tuple[_Rule, ...] = (
     # proactive: "主动公开政府信息137条", "共发布信息137条", "主动公开相关信息52条", "共主动公开137条信息"
     _rule(
         "proactive_total",
-        rf"(?<!申请)(?:主动公开|公开|发布|公布)[^,;:。]{{0,14}}?信息(?:数量)?(?:共|合计|总计)?(?:为|达|达到)?"
+        rf"(?<!申请)(?:主动公开|公开|发布|公布)[^,;:。]{{0,14}}?信息(?:数量|总数|总量)?(?:共|合计|总计)?(?:为|达|达到)?"
         rf"(?P<n>{NUM}){_UNIT_ITEMS}",
         veto=("依申请", "申请公开"),
     ),
@@ -115,10 +119,13 @@ _RULES: tuple[_Rule, ...] = (
         "fees_collected", rf"(?:{_NEG}|不)(?:收取|收)[^,;:。]{{0,20}}?费", absent=True, veto=("行政事业性",)
     ),
     # reconsideration and litigation: "被申请行政复议1件，被提起行政诉讼0件"
-    _rule("reconsideration_count", rf"行政复议(?:案件)?(?:数量|数)?(?:共|为|是)?(?P<n>{NUM}){_UNIT_CASES}"),
+    _rule(
+        "reconsideration_count",
+        rf"行政复议(?:的)?(?:案件)?(?:数量|数)?(?:的)?(?:共有|共|有|为|是)?(?P<n>{NUM}){_UNIT_CASES}",
+    ),
     _rule(
         "litigation_count",
-        rf"(?:行政诉讼|提起诉讼)(?:案件)?(?:数量|数)?(?:共|为|是)?(?P<n>{NUM}){_UNIT_CASES}",
+        rf"(?:行政诉讼|提起诉讼)(?:的)?(?:案件)?(?:数量|数)?(?:的)?(?:共有|共|有|为|是)?(?P<n>{NUM}){_UNIT_CASES}",
     ),
     _rule("reconsideration_count", rf"{_NEG}[^;。]{{0,40}}?复议", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"{_NEG}[^;。]{{0,50}}?(?:诉讼|起诉)", absent=True, veto=("未经复议",)),
@@ -131,6 +138,13 @@ _RULES = (
     _rule("reconsideration_count", rf"复议[^;。]{{0,30}}?{_ZERO}", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"诉讼[^;。]{{0,30}}?{_ZERO}", absent=True),
     _rule("fees_collected", r"零收费", absent=True),
+    _rule(
+        "fees_collected",
+        rf"{_NEG}(?:发生|产生|出现)?[^,;:。]{{0,15}}?收费",
+        absent=True,
+        veto=("行政事业性", "收费通知", "未按"),
+        reach=2,
+    ),
     _rule(
         "fees_collected",
         rf"(?:收费|费用)(?:金额|总额)?[^;。]{{0,10}}?{_ZERO}",
@@ -171,7 +185,8 @@ def prose_figures(sentences: Sequence[Sentence]) -> list[Figure]:
         possible = [stat for stat, words in _NEEDS.items() if any(w in s.key for w in words)]
         for rule in (r for stat in possible for r in _RULES_BY_STAT[stat]):
             for m in rule.pattern.finditer(s.key):
-                if any(v in m.group(0) for v in rule.veto):
+                window = s.key[m.start() : m.end() + rule.reach]
+                if any(v in window for v in rule.veto):
                     continue
                 figure = _figure(rule, m, s)
                 if figure is not None:

@@ -49,8 +49,9 @@ _HEADER_CELLS = frozenset(
 _SENTENCE_END = re.compile(r"[。！？!?]+")
 
 # A number as prose writes it once folded: Arabic (full-width digits are folded already), with a
-# decimal part, or in Chinese counting form (一百零五, 两万). An optional 万 multiplies.
-NUM = r"(?:\d+(?:\.\d+)?万?|[〇零一二两三四五六七八九十百千万]+)"
+# decimal part, with thousands separators (1,234), or in Chinese counting form (一百零五, 两万). An
+# optional 万 or 千 multiplies (1.2万, 4千).
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?[万千]?|[〇零一二两三四五六七八九十百千万]+)"
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ def parse_number(written: str) -> int | float | None:
     it is not a well-formed number."""
     if not written:
         return None
+    written = written.replace(",", "")  # thousands separators (1,234)
+    if written[-1:] == "千" and written[:-1].replace(".", "", 1).isdigit():
+        value = float(written[:-1]) * 1000
+        return int(value) if value.is_integer() else round(value, 4)
     scale = 1
     body = written
     if body.endswith("万") and body[:-1].replace(".", "", 1).isdigit():
