@@ -69,6 +69,9 @@ def _rule(
     return _Rule(stat, re.compile(pattern), absent, veto, reach)
 
 
+# "…均为零", "收费为0", "申请数量为0件"
+_ZERO = r"(?:均|都|皆)?(?:为|是)(?:零|0)(?![\d.])"
+
 _RULES: tuple[_Rule, ...] = (
     # proactive: "主动公开政府信息137条", "共发布信息137条", "主动公开相关信息52条", "共主动公开137条信息"
     _rule(
@@ -129,12 +132,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule("reconsideration_count", rf"{_NEG}[^;。]{{0,40}}?复议", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"{_NEG}[^;。]{{0,50}}?(?:诉讼|起诉)", absent=True, veto=("未经复议",)),
-)
-
-# "…均为零", "收费为0": a zero said as the value of the thing rather than as its absence.
-_ZERO = r"(?:均|都|皆)?(?:为|是)(?:零|0)(?![\d.])"
-_RULES = (
-    *_RULES,
+    # zeros said as the value of the thing rather than as its absence: "…均为零", "收费为0"
     _rule("reconsideration_count", rf"复议[^;。]{{0,30}}?{_ZERO}", absent=True, veto=("未经复议",)),
     _rule("litigation_count", rf"诉讼[^;。]{{0,30}}?{_ZERO}", absent=True),
     _rule("fees_collected", r"零收费", absent=True),
