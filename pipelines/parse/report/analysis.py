@@ -71,9 +71,13 @@ def analyse_report(
 ) -> ReportAnalysis:
     """Fields of a report body (clean lines, title and signature removed).
 
-    Stats come from the standard tables when their values are given, else from a statistics
-    annex, else from the prose; a prose figure that disagrees with the table is reported
-    (`prose_table_mismatch`) and the table kept. Lines in `table_lines` are not read as prose.
+    Stats come from the standard tables when their values are given (`table_values`, keys
+    "section/row/column"), else from a statistics annex (附表), else from the prose; a prose figure
+    that disagrees with the table is reported (`prose_table_mismatch`) and the table kept. The
+    evidence of a table stat is its row as `table_evidence` gives it ("三/一/总计 = 5" without).
+    Lines in `table_lines` (and any line holding a `|`) are not read as prose. `period` has start
+    None when the period is stated but its start cannot be read; `contacts` is None when the
+    report gives none. Never raises on odd text: what cannot be read is left None.
     """
     values, cell_text = table_values, table_evidence
     prose = sentences(lines, table_lines)
