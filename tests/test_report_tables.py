@@ -614,7 +614,9 @@ def test_garbage_never_raises() -> None:
 def _pick(fmt: str, clean: bool = True) -> Body:
     """A report of `fmt` with some non-zero figures in every table, for the labelled files."""
     for body in standard_bodies(6):
-        if body.report_format != fmt or bool(table_flaws(body)) == clean:
+        if body.report_format != fmt or bool(table_flaws(body)) == clean or body.table_style != "html":
+            continue  # the flattenings below start from the replica's <table>s
+        if body.script != "simplified":
             continue
         t = body.tables
         if t["三/一/总计"] >= 3 and any(v for k, v in t.items() if k.startswith("二/") and v):
