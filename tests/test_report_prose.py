@@ -358,3 +358,26 @@ def test_replica_reports() -> None:
     assert total >= 30
     for name in ("format", *STAT_KEYS):
         assert right[name] / total >= 0.97, (name, right[name], total)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "contacts"),
+    [
+        (
+            "联系电话：（024）22345678，邮政编码：110000，地址：沈阳市和平区南京北街1号。",
+            {"phone": "(024)22345678", "postcode": "110000", "address": "沈阳市和平区南京北街1号"},
+        ),
+        ("咨询电话024-22345678转8012。", {"phone": "024-22345678转8012"}),
+        (
+            "网址：www.example.gov.cn，电话13912345678。",
+            {"phone": "13912345678", "web": "www.example.gov.cn"},
+        ),
+        (
+            "网站地址http://www.example.gov.cn/xxgk，邮编１３６０００。",
+            {"web": "http://www.example.gov.cn/xxgk", "postcode": "136000"},
+        ),
+        ("电话0434-32304591234。", None),  # too many digits: not a phone number
+    ],
+)
+def test_contacts(sentence: str, contacts: dict[str, str] | None) -> None:
+    assert analyse_report([sentence], report_year=2019).contacts == contacts

@@ -10,7 +10,8 @@ from .text import Sentence
 
 # Matched on the folded, whitespace-free copy (full-width colons and digits are ASCII there).
 _PHONE = re.compile(
-    r"(?:电话|热线|传真|tel|Tel|TEL)(?:号码)?(?:为|是)?:?(?P<v>(?:0\d{2,3}-?)?\d{7,8}(?:(?:转|-)\d{1,5})?|1[3-9]\d{9})"
+    r"(?:电话|热线|传真|tel|Tel|TEL)(?:号码)?(?:为|是)?:?"
+    r"(?P<v>(?:\(0\d{2,3}\)|0\d{2,3}-?)?\d{7,8}(?:(?:转|-)\d{1,5})?(?!\d)|1[3-9]\d{9}(?!\d))"
 )
 _BARE_PHONE = re.compile(r"(?<![\d-])(?P<v>0\d{2,3}-\d{7,8})(?!\d)")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)(?:为|是)?:?(?P<v>\d{6})(?!\d)")
