@@ -324,6 +324,15 @@ def test_doc_type_from_body_when_the_title_says_nothing() -> None:
         == ANNUAL_REPORT
     )
     assert classify_doc_type("2017年度报告", ["全年召开会议三次。"]) == OTHER
+    # A notice about reports quotes their wording but opens on its addressees.
+    about_reports = [
+        "各乡镇人民政府、街道办事处，区政府各部门：",
+        "现将做好2019年度政府信息公开工作年度报告编制工作有关事项通知如下：",
+    ]
+    assert classify_doc_type(None, about_reports) == NOTICE
+    assert classify_doc_type(None, ["为做好春节期间安全稳定工作，现将有关事项通知如下："]) == NOTICE
+    assert classify_doc_type(None, ["为方便公民、法人和其他组织获取政府信息，特编制本指南。"]) == GUIDE
+    assert classify_doc_type(None, ["一、主要职责", "（一）贯彻执行国家有关法律法规。"]) == FUNCTIONS
 
 
 def test_report_year_in_chinese_numerals_and_from_the_body() -> None:

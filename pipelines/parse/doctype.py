@@ -46,6 +46,13 @@ _BODY_MARKERS = (
     re.compile(r"本(?:年度)?报告中?所列数据的?统计(?:期限|时限|期间)"),
     re.compile(r"(?:政府信息公开|政务公开).{0,20}?(?:年度报告|年报)"),
 )
+_ADDRESSEES = re.compile(r"^各[^。,;，；]{1,60}[:：]$")
+_NOTICE_BODY = re.compile(r"(?:通知|公告|通报)如下|特此(?:通知|公告|通报)")
+_BODY_KINDS = (
+    (re.compile(r"本指南|信息公开指南"), GUIDE),
+    (re.compile(r"主要职责|职能职责|内设机构"), FUNCTIONS),
+    (re.compile(r"^第一条"), POLICY),
+)
 OPENING_LINES = 6
 # Disclosure reports exist since 2008; anything far outside is a misread number, not a year.
 MIN_REPORT_YEAR, MAX_REPORT_YEAR = 1990, 2100
@@ -73,8 +80,15 @@ def classify_doc_type(title: str | None, lines: Sequence[str] = ()) -> str:
     if verdict is not None:
         return verdict
     opening = [_key(line) for line in lines[:OPENING_LINES]]
+    # A notice opens on its addressees (各科室、各直属单位：) and announces itself (通知如下); it is
+    # tested first because a notice about reports quotes a report's wording.
+    if any(_ADDRESSEES.match(line) or _NOTICE_BODY.search(line) for line in opening):
+        return NOTICE
     if any(p.search(line) for p in _BODY_MARKERS for line in opening):
         return ANNUAL_REPORT
+    for pattern, doc_type in _BODY_KINDS:
+        if any(pattern.search(line) for line in opening):
+            return doc_type
     return OTHER
 
 
