@@ -12,7 +12,9 @@ import pytest
 from pipelines.parse import (
     ANNUAL_REPORT,
     DOCUMENT_KEYS,
+    NOTICE,
     OTHER,
+    POLICY,
     PUBLISHED_AFTER_DEADLINE,
     PUBLISHED_BEFORE_PERIOD_END,
     SIGNED_BEFORE_PERIOD_END,
@@ -87,14 +89,41 @@ def test_seed_000_fields(doc_000: dict[str, object]) -> None:
     assert doc_000["signed_by"] == "四平市铁西区站前街道办事处"
     assert doc_000["signed_date"] == "2017-03-18"
     assert doc_000["signed_date_raw"] == "2017年3月18日"
-    assert doc_000["stats"] == {}
+    # The year's figure is the 137 items; absences (未产生, 未收取, 未发生) are zeros with evidence.
+    assert doc_000["stats"] == {
+        "proactive_total": 137,
+        "requests_received": 0,
+        "requests_carried_over": None,
+        "requests_granted": None,
+        "requests_partly_granted": None,
+        "requests_refused": None,
+        "fees_collected": 0,
+        "reconsideration_count": 0,
+        "litigation_count": 0,
+    }
+    evidence = doc_000["evidence"]
+    assert isinstance(evidence, dict)
+    assert "137条" in evidence["proactive_total"]
+    assert "未产生依申请公开" in evidence["requests_received"]
+    assert "未收取" in evidence["fees_collected"]
+    assert doc_000["format"] == "free-form"
+    assert doc_000["period"] == {"start": "2017-01-01", "end": "2017-12-31"}
+    assert doc_000["contacts"] == {
+        "phone": "0434-3230459",
+        "postcode": "136000",
+        "address": "四平市铁西区南邮电街1196号",
+        "web": "http://txqxxgk.siping.gov.cn/zsts",
+    }
+    assert doc_000["tables"] == {}
 
 
 def test_seed_000_signed_before_period_end(doc_000: dict[str, object]) -> None:
     anomalies = doc_000["anomalies"]
     assert isinstance(anomalies, list)
-    assert [a["code"] for a in anomalies] == [SIGNED_BEFORE_PERIOD_END]
+    # Signed before the year it reports on ended; and 137 items in the year against 66 for 2013–2017.
+    assert [a["code"] for a in anomalies] == [SIGNED_BEFORE_PERIOD_END, "contradictory_figures"]
     assert anomalies[0]["evidence"] == "2017年3月18日"
+    assert "66" in str(anomalies[1]["evidence"]) or "66" in str(anomalies[1]["message"])
     assert "2017" in anomalies[0]["message"]
 
 
@@ -182,7 +211,12 @@ def test_seed_004_fields(doc_004: dict[str, object]) -> None:
     assert doc_004["signed_date"] is None
     assert doc_004["signed_date_raw"] is None
     assert doc_004["publish_date"] is None
-    assert doc_004["anomalies"] == []
+    assert doc_004["stats"]["proactive_total"] == 52  # type: ignore[index]
+    # 52 items "of which" 141; and a sentence of section 七 said twice.
+    assert [a["code"] for a in doc_004["anomalies"]] == [  # type: ignore[attr-defined]
+        "contradictory_figures",
+        "repeated_paragraph",
+    ]
 
 
 def test_seed_004_sections(doc_004: dict[str, object]) -> None:
@@ -227,7 +261,7 @@ def test_seed_004_agency_from_chrome_source() -> None:
     # A 2017 report shown as published 2014-03-31 is flagged, not corrected.
     anomalies = doc["anomalies"]
     assert isinstance(anomalies, list)
-    assert [a["code"] for a in anomalies] == [PUBLISHED_BEFORE_PERIOD_END]
+    assert anomalies[0]["code"] == PUBLISHED_BEFORE_PERIOD_END
 
 
 # --- agency, region, street -----------------------------------------------------------------
@@ -613,10 +647,11 @@ def test_two_bodies_sign_the_issuer_is_the_last() -> None:
         ("铁西区财政局政府信息公开工作情况报告", ANNUAL_REPORT),
         ("某局关于2018年政府信息公开工作情况的报告", ANNUAL_REPORT),
         ("二〇一六年政府 信息公开 工作年度报告", ANNUAL_REPORT),
-        ("关于做好2019年度政府信息公开工作年度报告编制工作的通知", OTHER),
-        ("转发市政府办公室关于做好政府信息公开年度报告工作的通知", OTHER),
-        ("关于报送2018年政府信息公开年度报告的函", OTHER),
-        ("关于进一步规范政府信息公开年度报告的意见", OTHER),
+        # About reports, not reports: typed by what they are (issue 3).
+        ("关于做好2019年度政府信息公开工作年度报告编制工作的通知", NOTICE),
+        ("转发市政府办公室关于做好政府信息公开年度报告工作的通知", NOTICE),
+        ("关于报送2018年政府信息公开年度报告的函", NOTICE),
+        ("关于进一步规范政府信息公开年度报告的意见", POLICY),
         ("学苑街道开展政策宣传活动", OTHER),
     ],
 )
@@ -631,7 +666,7 @@ def test_doc_type_from_body_when_title_missing_or_ambiguous() -> None:
     assert classify_doc_type("2017年度报告", ["全年召开会议三次。"]) == OTHER
     # A notice stays a notice whatever its body quotes.
     notice = "关于做好2017年度政府信息公开工作年度报告编制工作的通知"
-    assert classify_doc_type(notice, opening) == OTHER
+    assert classify_doc_type(notice, opening) == NOTICE
 
 
 def test_report_year_sources() -> None:
@@ -652,7 +687,7 @@ def test_notice_has_no_report_year_nor_anomalies() -> None:
         title="关于做好2019年度政府信息公开工作年度报告编制工作的通知",
         publish_date="2019-12-01",
     )
-    assert doc["doc_type"] == OTHER
+    assert doc["doc_type"] == NOTICE
     assert doc["report_year"] is None
     assert doc["anomalies"] == []
 

@@ -43,11 +43,12 @@ def date_anomalies(
             )
         )
     published = parse_iso(publish_date)
-    if published is not None and published < period_end:
+    # Published on 31 December is too early as well: the period's last day is not over.
+    if published is not None and published <= period_end:
         found.append(
             anomaly(
                 PUBLISHED_BEFORE_PERIOD_END,
-                f"report on {report_year} published {publish_date}, before the year ended",
+                f"report on {report_year} published {publish_date}, before the year was over",
                 publish_raw,
             )
         )

@@ -8,9 +8,13 @@ from .agency import breadcrumb_unit, resolve_agency
 from .anomalies import date_anomalies
 from .dates import normalize_date
 from .doctype import ANNUAL_REPORT, classify_doc_type, find_report_year
+from .headings import parse_heading
 from .region import normalize_street, resolve_region
+from .report import analyse_report
+from .report.text import looks_truncated
 from .sections import build_sections
 from .signature import find_signature
+from .tables import read_standard_tables
 from .textnorm import clean_line, clean_lines
 from .titles import derive_title
 
@@ -27,9 +31,16 @@ DOCUMENT_KEYS = (
     "signed_date",
     "signed_date_raw",
     "stats",
+    "evidence",
+    "format",
+    "tables",
+    "period",
+    "contacts",
     "anomalies",
     # Keep this tuple in step with the dict built below; tests compare the two.
 )
+
+TRUNCATED_TEXT = "truncated_text"
 
 
 def parse_document(
@@ -90,17 +101,30 @@ def parse_document(
 
     signed_date = signature.date if signature else None
     signed_raw = signature.date_raw if signature else None
-    anomalies = (
-        date_anomalies(
+    report: dict[str, object] = {
+        "stats": {},
+        "evidence": {},
+        "format": None,
+        "tables": {},
+        "period": None,
+        "contacts": None,
+        "anomalies": [],
+    }
+    if doc_type == ANNUAL_REPORT:
+        dated = date_anomalies(
             report_year,
             signed_date=signed_date,
             signed_raw=signed_raw,
             publish_date=iso_date,
             publish_raw=raw_date,
         )
-        if doc_type == ANNUAL_REPORT
-        else []
-    )
+        if _points_to_attachment(body):
+            # The report is the attached file (its text is parsed when the attachment is archived):
+            # the page itself states no figures and is not a truncated report.
+            report["anomalies"] = dated
+            report["contacts"] = {}
+        else:
+            report = _report_fields(body, report_year, signature is not None, dated)
 
     return {
         "title": doc_title,
@@ -114,6 +138,64 @@ def parse_document(
         "signed_by": signature.signed_by if signature else None,
         "signed_date": signed_date,
         "signed_date_raw": signed_raw,
-        "stats": {},
+        **report,
+    }
+
+
+def _points_to_attachment(body: list[str]) -> bool:
+    """A body that only sends the reader to an attachment (``详见附件``, ``请下载附件``)."""
+    prose = "".join(line for line in body if not line.lstrip().startswith("附件"))
+    return len(prose) <= 30 and "附件" in "".join(body)
+
+
+def _cut_short(body: list[str], table_lines: frozenset[int]) -> bool:
+    """Whether the last line of prose stops mid-sentence. Table rows, cells flattened one per line,
+    numbers, the 附件 line and the 附表 caption are not prose: a report may well end with them."""
+    for i in range(len(body) - 1, -1, -1):
+        line = body[i].strip()
+        if i in table_lines or "|" in line or line.startswith(("附件", "附表")):
+            continue
+        cut = looks_truncated([line])
+        if cut and (len(line) < 8 or sum(c.isdigit() for c in line) * 2 > len(line)):
+            continue  # a table cell on its own line, not prose
+        return cut and parse_heading(line) is None
+    return False
+
+
+def _report_fields(
+    body: list[str], report_year: int | None, signed: bool, dated: list[dict[str, object]]
+) -> dict[str, object]:
+    """What an annual report says as data: its tables (sections 二–四 of the standard formats), the
+    nine stats with the sentence or row each came from, format, period, contacts, and its flaws.
+
+    The tables are read first: the prose reader skips their lines, takes the stats from them when
+    present, and reports where the prose disagrees (the table wins).
+    """
+    tables = read_standard_tables(body)
+    analysis = analyse_report(
+        body,
+        report_year=report_year,
+        table_values=tables.values,
+        table_evidence=tables.evidence,
+        table_lines=tables.table_lines,
+        format_hint=tables.format_hint,
+    )
+    anomalies: list[dict[str, object]] = [*dated, *tables.anomalies, *analysis.anomalies]
+    # A report cut off mid-sentence with no signature block: what was read is kept, the gap named.
+    if not signed and _cut_short(body, tables.table_lines):
+        anomalies.append(
+            {
+                "code": TRUNCATED_TEXT,
+                "message": "the report stops mid-sentence and has no signature: the text was cut",
+                "evidence": body[-1][-60:],
+            }
+        )
+    return {
+        "stats": dict(analysis.stats),
+        "evidence": dict(analysis.evidence),
+        "format": analysis.format,
+        "tables": dict(tables.values),
+        "period": dict(analysis.period) if analysis.period else None,
+        "contacts": dict(analysis.contacts or {}),
         "anomalies": anomalies,
     }
