@@ -4,7 +4,8 @@ Three sources, each a list of ``Case`` (what the parser produced, what is true):
 - the two real seed pages, parsed as ``xxgk parse`` reads them, with the team's labels in
   ``tests/labelled/seeds/*.json``;
 - every detail page of the replica (``Corpus(seed=1, pages=300)``), served bytes → ``extract_page`` →
-  ``parse_extracted`` as the crawl does, against the generator's ground truth;
+  ``parse_extracted`` as the crawl does, against the generator's ground truth; and the reports it
+  publishes as PDF/DOCX files, through ``process_attachment``;
 - the hand-made variants in ``tests/labelled/<kind>/`` (``x.txt`` with ``x.json`` beside it: every table
   flattening style, prose variant and anomaly), parsed from text.
 
@@ -28,7 +29,7 @@ from crawler.http import charset_from_content_type
 from crawler.parse_file import parse_file
 from crawler.sites import site_for_url
 from pipelines.extract import extract_page
-from pipelines.page import FATAL_PROBLEMS, parse_extracted
+from pipelines.page import FATAL_PROBLEMS, parse_extracted, process_attachment
 from pipelines.parse import parse_document
 from replica.corpus import Corpus
 from replica.pages import Responder
@@ -153,6 +154,28 @@ def replica_cases(seed: int = 1, pages: int = 300) -> list[Case]:
     return cases
 
 
+def attachment_cases(seed: int = 1, pages: int = 300) -> list[Case]:
+    """Reports published as a file (PDF, DOCX): the served bytes through ``process_attachment``, as
+    the archive does, against the report's truth. The page's chrome (publication date, title) is not
+    the file's, so those fields and the date anomalies are not scored here."""
+    corpus = Corpus(seed=seed, pages=pages)
+    responder = Responder(corpus)
+    cases = []
+    for truth in corpus.documents():
+        if truth.kind != "attachment" or truth.doc_type != "annual_report":
+            continue
+        served = _served(responder, truth.url)
+        if served is None:
+            continue
+        site = site_for_url(truth.url)
+        result = process_attachment(truth.url, served[0], truth.content_type, site.hints() if site else {})
+        expected = _truth_expected(truth)
+        for name in ("title", "publish_date", "agency", "anomalies"):
+            expected.pop(name, None)
+        cases.append(Case(truth.url, "attachment", result.parsed or {}, expected))
+    return cases
+
+
 def labelled_cases(kind: str) -> list[Case]:
     """Hand-made variants: ``x.txt`` parsed as a body text, ``x.json`` with ``expected`` (and optional
     ``title`` / ``publish_date`` given to the parser as the page chrome would)."""
@@ -189,6 +212,7 @@ def all_cases() -> tuple[Case, ...]:
     return (
         *seed_cases(),
         *replica_cases(),
+        *attachment_cases(),
         *(case for kind in kinds for case in labelled_cases(kind)),
     )
 
