@@ -713,3 +713,43 @@ def test_malformed_publish_date_is_kept_raw_only() -> None:
     doc = parse_document(BODY, title=TITLE_004, publish_date="自202111日起")
     assert doc["publish_date"] is None
     assert doc["publish_date_raw"] == "自202111日起"
+
+
+def test_glued_part_headings_and_flattened_table_rows() -> None:
+    """一、总体情况 glued to its paragraph is the part's heading; the rows 一、… 四、 of the 三 table,
+    flattened one cell per line, are table text and not parts of the report."""
+    body = [
+        "一、总体情况2020年，我局认真贯彻落实《条例》。",
+        "二、主动公开政府信息情况",
+        "本年主动公开信息12条。",
+        "三、收到和处理政府信息公开申请情况",
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        "自然人",
+        "一、本年新收政府信息公开申请数量",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "1",
+        "二、上年结转政府信息公开申请数量",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "无。",
+    ]
+    doc = parse_document("\n".join(body), title="某局2020年政府信息公开工作年度报告")
+    parts = [(s["number"], s["title"]) for s in sections_of(doc)]
+    assert parts == [
+        ("一", "总体情况"),
+        ("二", "主动公开政府信息情况"),
+        ("三", "收到和处理政府信息公开申请情况"),
+        ("四", "政府信息公开行政复议、行政诉讼情况"),
+    ]
+    assert sections_of(doc)[0]["text"].startswith("2020年，我局")

@@ -14,7 +14,7 @@ from .report import analyse_report
 from .report.text import looks_truncated
 from .sections import build_sections
 from .signature import find_signature
-from .tables import read_standard_tables
+from .tables import StandardTables, read_standard_tables
 from .textnorm import clean_line, clean_lines
 from .titles import derive_title
 
@@ -101,6 +101,7 @@ def parse_document(
 
     signed_date = signature.date if signature else None
     signed_raw = signature.date_raw if signature else None
+    tables: StandardTables | None = None
     report: dict[str, object] = {
         "stats": {},
         "evidence": {},
@@ -118,13 +119,14 @@ def parse_document(
             publish_date=iso_date,
             publish_raw=raw_date,
         )
-        if _points_to_attachment(body):
+        tables = None if _points_to_attachment(body) else read_standard_tables(body)
+        if tables is None:
             # The report is the attached file (its text is parsed when the attachment is archived):
             # the page itself states no figures and is not a truncated report.
             report["anomalies"] = dated
             report["contacts"] = {}
         else:
-            report = _report_fields(body, report_year, signature is not None, dated)
+            report = _report_fields(body, tables, report_year, signature is not None, dated)
 
     return {
         "title": doc_title,
@@ -134,7 +136,7 @@ def parse_document(
         "region": region,
         "doc_type": doc_type,
         "report_year": report_year,
-        "sections": build_sections(body),
+        "sections": build_sections(body, tables.table_lines if tables else frozenset()),
         "signed_by": signature.signed_by if signature else None,
         "signed_date": signed_date,
         "signed_date_raw": signed_raw,
@@ -163,7 +165,11 @@ def _cut_short(body: list[str], table_lines: frozenset[int]) -> bool:
 
 
 def _report_fields(
-    body: list[str], report_year: int | None, signed: bool, dated: list[dict[str, object]]
+    body: list[str],
+    tables: StandardTables,
+    report_year: int | None,
+    signed: bool,
+    dated: list[dict[str, object]],
 ) -> dict[str, object]:
     """What an annual report says as data: its tables (sections 二–四 of the standard formats), the
     nine stats with the sentence or row each came from, format, period, contacts, and its flaws.
@@ -171,7 +177,6 @@ def _report_fields(
     The tables are read first: the prose reader skips their lines, takes the stats from them when
     present, and reports where the prose disagrees (the table wins).
     """
-    tables = read_standard_tables(body)
     analysis = analyse_report(
         body,
         report_year=report_year,

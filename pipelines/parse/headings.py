@@ -102,7 +102,9 @@ def _parse_heading(line: str, allow_untitled: bool) -> Heading | None:
                 continue
             value = parsed
         marker = stripped[: index[m.end()]].strip()
-        split = _split_title(folded, index, stripped, m.end())
+        split = _glued_part_title(stripped[index[m.end()] :].strip()) if level == 1 else None
+        if split is None:
+            split = _split_title(folded, index, stripped, m.end())
         if split is None:
             rest = stripped[index[m.end()] :].strip()
             if not allow_untitled or level in (1, 3) or not rest:
@@ -111,6 +113,31 @@ def _parse_heading(line: str, allow_untitled: bool) -> Heading | None:
         title, text = split
         return Heading(level, marker, number, value, title, text)
     return None
+
+
+# Titles of a report's parts as reports glue them to their first paragraph (一、总体情况2020年，我局…):
+# with no punctuation after the title, only known wording can tell where it ends.
+_GLUED_PART_TITLES = (
+    "总体情况",
+    "情况概述",
+    "概述",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "政府信息公开行政复议、行政诉讼情况",
+    "存在的主要问题及改进情况",
+    "其他需要报告的事项",
+)
+
+
+def _glued_part_title(rest: str) -> tuple[str, str] | None:
+    for title in _GLUED_PART_TITLES:
+        # Glued: the paragraph runs on right after the title, with no separator in between.
+        if rest.startswith(title) and len(rest) > len(title) and rest[len(title)] not in _SEPARATORS:
+            return title, rest[len(title) :].strip()
+    return None
+
+
+_SEPARATORS = frozenset(" \u3000\xa0、，,。.：:；;（(【[—-")
 
 
 def _split_title(folded: str, index: Sequence[int], original: str, start: int) -> tuple[str, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from .headings import Heading, parse_heading
@@ -65,18 +66,19 @@ class _Node:
         }
 
 
-def build_sections(lines: Sequence[str]) -> list[dict[str, object]]:
+def build_sections(lines: Sequence[str], skip: AbstractSet[int] = frozenset()) -> list[dict[str, object]]:
     """Sections of the clean lines `lines` (body only: no title, no signature).
 
     Each section is `{"number", "marker", "level", "title", "text", "children"}`; `text` holds the
     paragraphs after the heading up to the next heading of any level, joined by newlines; `title`
     is "" for a numbered paragraph without a title. Lines before the first heading (the preamble)
-    belong to no section.
+    belong to no section. Lines whose index is in `skip` (the rows of a table, even flattened one
+    cell per line, where 一、本年新收… looks like a heading) are text, never headings.
     """
     roots: list[_Node] = []
     stack: list[_Node] = []
-    for line in lines:
-        heading = _heading(line, roots, stack)
+    for index, line in enumerate(lines):
+        heading = None if index in skip else _heading(line, roots, stack)
         if heading is None:
             if stack:
                 stack[-1].paragraphs.append(line)
