@@ -8,7 +8,8 @@ from typing import Any
 
 from crawler.sites import all_sites, site_for_url
 from pipelines.extract import decode_html, extract_page, strip_chrome_lines
-from pipelines.page import parse_extracted
+from pipelines.extract.files import detect_kind
+from pipelines.page import parse_extracted, process_attachment
 from pipelines.parse import parse_document
 
 _HTML_MARKERS = re.compile(rb"<\s*(html|head|body|div|p|table|meta|title)\b", re.IGNORECASE)
@@ -32,6 +33,9 @@ def parse_file(path: Path, *, url: str | None = None, site_name: str | None = No
         raise ParseInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not body.strip():
         raise ParseInputError(f"{path} is empty")
+    kind = detect_kind(body, url=path.name)
+    if kind in ("pdf", "docx", "doc", "xlsx", "xls"):
+        return _parse_office_file(path, body, url, site_name)
     if b"\x00" in body[:4096] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ParseInputError(f"{path} is binary, not an HTML page or a text")
     site = all_sites().get(site_name) if site_name else (site_for_url(url) if url else None)
@@ -69,3 +73,19 @@ def parse_file(path: Path, *, url: str | None = None, site_name: str | None = No
         hints=hints,
     )
     return {**parsed, "url": url, "text": body_text, "chrome": fields, "encoding": encoding.used}
+
+
+def _parse_office_file(path: Path, body: bytes, url: str | None, site_name: str | None) -> dict[str, Any]:
+    """A report published as a file (PDF, Word, Excel): its text, parsed like a page's."""
+    site = all_sites().get(site_name) if site_name else (site_for_url(url) if url else None)
+    result = process_attachment(url or path.resolve().as_uri(), body, None, site.hints() if site else {})
+    if result.parsed is None:
+        problems = ", ".join(result.file.problems) or "no text"
+        raise ParseInputError(f"{path}: no readable text in this {result.file.kind} file ({problems})")
+    return {
+        **result.parsed,
+        "url": url,
+        "text": result.file.text,
+        "text_source": {"path": str(path), "kind": result.file.kind, "pages": result.file.pages},
+        "problems": list(result.file.problems),
+    }

@@ -68,6 +68,41 @@ def test_parse_saved_html_in_gb18030(tmp_path: Path, server: ReplicaServer) -> N
     assert doc["publish_date"] == truth.publish_date
 
 
+def test_parse_a_report_published_as_a_pdf(tmp_path: Path, server: ReplicaServer) -> None:
+    """`xxgk parse report.pdf`: the file's text, parsed like a page, with the report's figures."""
+    truth = next(
+        t
+        for t in server.corpus.documents()
+        if t.kind == "attachment" and t.doc_type == "annual_report" and t.url.endswith(".pdf")
+    )
+    path = tmp_path / "report.pdf"
+    path.write_bytes(fetch(server, truth.url))
+    result = run_xxgk("parse", str(path))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc.keys() >= PARSE_KEYS | {"format", "tables", "evidence", "period", "contacts"}
+    assert doc["doc_type"] == "annual_report" and doc["report_year"] == truth.report_year
+    assert doc["stats"] == truth.stats
+    assert doc["text_source"]["kind"] == "pdf"
+
+
+def test_parse_an_encrypted_pdf_is_one_line_exit_2(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    out = BytesIO()
+    writer.write(out)
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(out.getvalue())
+    result = run_xxgk("parse", str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "encrypted" in result.stderr and result.stderr.count("\n") == 1
+
+
 @pytest.mark.parametrize("kind", ["missing", "directory", "empty", "binary"])
 def test_parse_unreadable_input_is_one_line_exit_2(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "input"
