@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..textnorm import compact
 
@@ -31,6 +32,8 @@ _MAX_HEADING = 40  # compact characters; a table label or a heading is shorter t
 _HEADING_END = re.compile(r"情况|事项|措施")
 
 
+# Cached: every line of a report is asked, and reports repeat the same lines (headings, table rows).
+@lru_cache(maxsize=16384)
 def heading_section(line: str) -> tuple[str, int] | None:
     """("二" | "三" | "四", n) when `line` is the heading of that table section, ("end", n) when it
     is another numbered section heading of the report (一、五、六…); n is the length of the heading

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from ..textnorm import compact, fold
 from .script import simplified
@@ -93,6 +94,17 @@ _INTRODUCTION = re.compile(r"(?:如下|下表|见表)[:：]$")
 
 
 def _cell_tokens(raw: str, line: int) -> list[Cell]:
+    return [Cell(kind, text, value, line) for kind, text, value in _cell_parts(raw)]
+
+
+# Cached: tables repeat the same cells page after page (0, 1, 自然人, 总计…), and reading a cell
+# (folding, script, number patterns) was the table reader's main cost in a crawl.
+@lru_cache(maxsize=16384)
+def _cell_parts(raw: str) -> tuple[tuple[Kind, str, int | float | None], ...]:
+    return tuple((c.kind, c.text, c.value) for c in _read_cell(raw))
+
+
+def _read_cell(raw: str, line: int = -1) -> list[Cell]:
     cell = fold(simplified(raw)).strip()
     if not cell or cell in _DASHES:
         return [Cell(Kind.GAP, "", None, line)]
