@@ -114,7 +114,7 @@ def test_attachment_links_found_without_parsing_html() -> None:
         '<img src="./W020180320.png" /> <a href="./t20180320_1.html">page</a>'
         '<a href="./a.pdf.html">not a file</a> <a href="./b.doc">d</a>'
     )
-    assert [m[1] for m in pattern.finditer(html)] == [
+    assert [m[1].decode() for m in pattern.finditer(html.encode("gb18030"))] == [
         "./P020180320123456789012.pdf",
         "../x/report.DOCX",
         "/module/download/downfile.jsp?classid=0&amp;filename=1711241012577.pdf",
