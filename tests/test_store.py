@@ -74,6 +74,8 @@ def test_blob_index_survives_a_cut_line_and_a_torn_segment_tail(tmp_path: Path) 
     new = again.put_raw(b"after the crash")
     assert new.path != ref.path  # a new run appends to its own segment, never after a torn tail
     assert again.read_raw(new.sha256) == b"after the crash"
+    # The cut index line did not swallow the next one: a third process finds the new blob too.
+    assert ArchiveStore(tmp_path, fsync=False).read_raw(new.sha256) == b"after the crash"
 
 
 def test_atomic_write_leaves_old_file_when_interrupted(

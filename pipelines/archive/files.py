@@ -44,6 +44,7 @@ class AppendLog:
         self.path = path
         self.fsync = fsync
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        _end_torn_line(path, self._fd)
 
     def append(self, line: str) -> None:
         os.write(self._fd, (line.rstrip("\n") + "\n").encode("utf-8"))
@@ -54,3 +55,16 @@ class AppendLog:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _end_torn_line(path: Path, fd: int) -> None:
+    """A log whose last line was cut by a kill gets its newline, so the next line is not glued to it
+    (whole lines are single writes, so an unterminated last line is a dead writer's)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            last = handle.read(1)
+    except OSError:  # empty file: nothing to end
+        return
+    if last and last != b"\n":
+        os.write(fd, b"\n")

@@ -73,6 +73,7 @@ class SegmentStore:
         self.fsync = fsync
         self.segment_bytes = segment_bytes
         self._index: dict[str, BlobRef] | None = None
+        self._index_read = 0  # bytes of the index file read so far
         self._index_log: AppendLog | None = None
         self._fd = -1
         self._rel = ""
@@ -83,22 +84,37 @@ class SegmentStore:
         return self.root / self.kind
 
     def _known(self) -> dict[str, BlobRef]:
-        """Digest → blob, read once from the index (lines cut short by a kill are skipped)."""
+        """Digest → blob, from the index (lines cut short by a kill are skipped)."""
         if self._index is None:
             self._index = {}
-            path = self.directory / "index.jsonl"
-            if path.exists():
-                with path.open("rb") as handle:
-                    for line in handle:
-                        try:
-                            ref = BlobRef.from_dict(json.loads(line))
-                        except (ValueError, KeyError, TypeError):
-                            continue
-                        self._index.setdefault(ref.sha256, ref)
+            self._refresh()
         return self._index
 
+    def _refresh(self) -> None:
+        """Read the index lines appended since the last read (by this or another process)."""
+        assert self._index is not None
+        path = self.directory / "index.jsonl"
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            handle.seek(self._index_read)
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break  # being written (or cut by a kill): read again next time
+                self._index_read += len(line)
+                try:
+                    ref = BlobRef.from_dict(json.loads(line))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                self._index.setdefault(ref.sha256, ref)
+
     def get(self, sha256: str) -> BlobRef | None:
-        return self._known().get(sha256)
+        """The blob with this digest; the index is re-read on a miss, since other processes (the
+        crawl's other workers) append to it."""
+        known = self._known()
+        if sha256 not in known:
+            self._refresh()
+        return known.get(sha256)
 
     def put(self, sha256: str, size: int, data: bytes) -> BlobRef:
         """Append ``data`` (the stored form of a blob) unless a blob with this digest is stored."""
