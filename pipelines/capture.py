@@ -8,13 +8,13 @@ processes (atomic renames, versions created exclusively, single-write appends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
-from pipelines.archive.store import ArchiveStore
-from pipelines.page import AttachmentResult, process_attachment, process_page
+from pipelines.archive.store import ArchiveStore, BlobRef
+from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class Outcome:
     status: str | None = None  # new | changed | unchanged
     failure: str | None = None  # reason of the failure record written
     problems: tuple[str, ...] = field(default_factory=tuple)
+    # An attachment whose bytes are kept and whose document waits for the after-crawl stage
+    # (``derive_attachment``): the digest its bytes are stored under.
+    deferred: str | None = None
 
 
 _stores: dict[tuple[str, bool], ArchiveStore] = {}
@@ -75,19 +78,15 @@ def failure_record(
     }
 
 
-def archive_capture(capture: Capture) -> Outcome:
+def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcome:
     """Archive one response: raw bytes always; a document version for details and attachments
     (an attachment's text extracted and parsed like a page's when it has any)."""
     store = store_for(capture.archive, capture.fsync)
     result = None
-    attachment: AttachmentResult | None = None
     if capture.kind == "detail":
         result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
         raw = store.put_compressed(result.raw)
     else:
-        if capture.kind == "attachment":
-            content_type = capture.headers.get("Content-Type")
-            attachment = process_attachment(capture.url, capture.body, content_type, capture.hints)
         raw = store.put_raw(capture.body)
     store.record_capture(
         capture.run_id,
@@ -102,6 +101,31 @@ def archive_capture(capture: Capture) -> Outcome:
     )
     if capture.kind == "list":
         return Outcome("lists")
+    if capture.kind == "attachment" and defer_attachments:
+        return Outcome("attachments", deferred=raw.sha256)
+    return _archive_document(store, capture, raw, result)
+
+
+def derive_attachment(capture: Capture, raw_sha256: str) -> Outcome:
+    """The after-crawl stage of an attachment: its text extracted and parsed, its document written.
+
+    Why after the crawl: reading a report's PDF costs 30–50 ms (pypdf; measured in
+    docs/benchmarks.md), ten times a page's whole pipeline, and inline it held the crawl back
+    whenever the machine was busy. The bytes were stored during the crawl; this reads them back.
+    """
+    store = store_for(capture.archive, capture.fsync)
+    body = store.read_raw(raw_sha256)
+    raw = store.put_raw(body)  # the stored blob's reference (no second copy)
+    return _archive_document(store, replace(capture, body=body), raw, None)
+
+
+def _archive_document(
+    store: ArchiveStore, capture: Capture, raw: BlobRef, result: PageResult | None
+) -> Outcome:
+    attachment: AttachmentResult | None = None
+    if capture.kind == "attachment":
+        content_type = capture.headers.get("Content-Type")
+        attachment = process_attachment(capture.url, capture.body, content_type, capture.hints)
     fetched = Fetched(
         url=capture.url,
         site=capture.site,

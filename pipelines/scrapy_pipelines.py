@@ -7,9 +7,11 @@ that cannot become a document leaves its raw bytes and a failure record, and the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from dataclasses import fields
+import time
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
-from pipelines.capture import Capture, archive_capture, store_for
+from pipelines.capture import Capture, Outcome, archive_capture, derive_attachment, failure_record, store_for
 from pipelines.workers import acquire_pool, release_pool
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,9 @@ class ArchivePipeline:
         self.started_at = datetime.now(UTC)
         self.run_id: str = ""
         self._sites: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
+        # Attachments whose documents are written after the crawl (see derive_attachments).
+        self.defer_attachments = settings.getbool("XXGK_DEFER_ATTACHMENTS", True)
+        self._deferred: list[tuple[Capture, str]] = []
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -107,18 +112,25 @@ class ArchivePipeline:
             run_id=self.run_id,
         )
         try:
-            outcome = await self.pool.run(archive_capture, capture)
+            outcome = await self.pool.run(archive_capture, capture, self.defer_attachments)
         except Exception as exc:  # a bug or a dead worker must not stop the crawl; the failure is recorded
             logger.exception("archiving failed for %s", item.url)
             self._record_failure(_failure(item, "archive", "archive_error", f"{type(exc).__name__}: {exc}"))
             return item
+        if outcome.deferred:
+            # The bytes are stored; the document is written after the crawl. Keep no body in memory.
+            self._deferred.append((replace(capture, body=b""), outcome.deferred))
+            return item
+        self._count(outcome)
+        return item
+
+    def _count(self, outcome: Outcome) -> None:
         if outcome.failure:
             self._count_failure(outcome.failure)
         elif outcome.status:
             self.stats.inc_value(f"xxgk/{outcome.counter}/{outcome.status}")
         else:
             self.stats.inc_value(f"xxgk/{outcome.counter}")
-        return item
 
     def _site_data(self, name: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """Extraction profile and parsing hints of a site, computed once per site."""
@@ -138,12 +150,46 @@ class ArchivePipeline:
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
-    async def close_spider(self) -> None:
-        await release_pool(self.pool)  # waits for the workers' last jobs
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """After the crawl: the deferred attachments' documents, then the run record."""
+        try:
+            await self.derive_attachments()
+        finally:
+            await release_pool(self.pool)  # waits for the workers' last jobs
+            self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))
+            self.store.close()
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))
-        self.store.close()
+    async def derive_attachments(self) -> None:
+        """Extract, parse and archive the attachments the crawl stored the bytes of.
+
+        Why after the crawl: a report's PDF takes 30–50 ms to read (pypdf), ten times a page's whole
+        pipeline; inline, on a busy machine, the worker fell behind and held the crawl back. Here the
+        crawl is over (Scrapy's clock stopped before this signal handler runs), every worker takes
+        part, and the run record counts the outcome. A crawl killed before this stage keeps the
+        attachments' bytes and capture lines; their documents are written by the next crawl that
+        fetches them. ``xxgk/derive/seconds`` in the stats says what the stage cost.
+        """
+        deferred, self._deferred = self._deferred, []
+        if not deferred:
+            return
+        started = time.perf_counter()
+        # The crawler's thread is idle now: its core can read files too.
+        self.pool.grow(os.cpu_count() or 1)
+
+        async def one(capture: Capture, sha: str) -> None:
+            try:
+                self._count(await self.pool.run(derive_attachment, capture, sha))
+            except Exception as exc:  # one unreadable file must not stop the others
+                logger.exception("archiving failed for %s", capture.url)
+                self._count_failure("archive_error")
+                record = failure_record(
+                    capture, "archive", "archive_error", f"{type(exc).__name__}: {exc}", sha
+                )
+                self.store.record_failure(self.run_id, record)
+
+        await asyncio.gather(*(one(capture, sha) for capture, sha in deferred))
+        self.stats.set_value("xxgk/derive/attachments", len(deferred))
+        self.stats.set_value("xxgk/derive/seconds", round(time.perf_counter() - started, 3))
 
 
 def run_record(crawler: Crawler, run_id: str, started_at: datetime, reason: str) -> dict[str, Any]:
