@@ -54,6 +54,10 @@ ITEM_PIPELINES = {
 # Worker processes for extraction, parsing and archiving (empty: one per core but the crawler's,
 # at most 4; 0: inline in the crawler).
 XXGK_PARSE_WORKERS = ""
+# Attachments (PDF, Word, Excel): bytes stored as they arrive, text extracted and parsed once the
+# crawl is over, on every core. Reading a report's PDF costs ten times a page's whole pipeline, and
+# inline it held a fast crawl back; False reads each attachment as it arrives.
+XXGK_DEFER_ATTACHMENTS = True
 # Items of one response processed concurrently. Scrapy's default (100) starts 100 asyncio tasks for
 # every response whatever it yields; our pipelines await at most one worker call per item.
 CONCURRENT_ITEMS = 16

@@ -62,6 +62,10 @@ def format_summary(results: Sequence[tuple[str, Mapping[str, Any]]], archive: Pa
             "  ".join(_pad(cell, widths[i], right=0 < i < len(header) - 1) for i, cell in enumerate(row))
         )
     failures = sum(int(stats.get("xxgk/failures", 0) or 0) for _n, stats in results)
+    derived = sum(int(stats.get("xxgk/derive/attachments", 0) or 0) for _n, stats in results)
+    if derived:
+        seconds = sum(float(stats.get("xxgk/derive/seconds", 0.0) or 0.0) for _n, stats in results)
+        lines.append(f"attachments read after the crawl (PDF, Word, Excel): {derived} in {seconds:.1f} s")
     lines.append(f"archive: {archive.resolve()}")
     if failures:
         lines.append(f"failures recorded in {archive.resolve() / 'failures'}")

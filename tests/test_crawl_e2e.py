@@ -42,6 +42,7 @@ def test_crawl_prints_summary_and_finishes(crawled: Crawled) -> None:
     for site in ("siping", "fuxin", "tiedong"):
         assert re.search(rf"^{site}\s+\d+", out, re.MULTILINE), out
     assert "finished" in out
+    assert re.search(r"^attachments read after the crawl \(PDF, Word, Excel\): [1-9]\d* in ", out, re.M), out
     runs = crawled.archive.runs()
     assert {run["site"] for run in runs} == {"siping", "fuxin", "tiedong"}
     assert all(run["finish_reason"] == "finished" and run["pages_fetched"] > 0 for run in runs)

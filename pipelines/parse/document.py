@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from .agency import breadcrumb_unit, resolve_agency
 from .anomalies import date_anomalies
@@ -10,10 +11,10 @@ from .dates import normalize_date
 from .doctype import ANNUAL_REPORT, classify_doc_type, find_report_year
 from .headings import parse_heading
 from .region import normalize_street, resolve_region
-from .report import analyse_report
+from .report import analyse_report, has_traditional, to_simplified
 from .report.text import looks_truncated
 from .sections import build_sections
-from .signature import find_signature
+from .signature import Signature, find_signature
 from .tables import StandardTables, read_standard_tables
 from .textnorm import clean_line, clean_lines
 from .titles import derive_title
@@ -69,7 +70,7 @@ def parse_document(
         doc_title, used = derive_title(lines)
         body = lines[used:]
 
-    signature = find_signature(body)
+    signature = _signature(body)
     if signature is not None:
         body = body[: signature.start]
 
@@ -142,6 +143,20 @@ def parse_document(
         "signed_date_raw": signed_raw,
         **report,
     }
+
+
+def _signature(body: list[str]) -> Signature | None:
+    """The signature block; a traditional-script one is found on a simplified copy (辦事處 is a
+    body's name as much as 办事处) and reported as written."""
+    found = find_signature(body)
+    if (found is not None and found.orgs) or not any(has_traditional(line) for line in body[-8:]):
+        return found
+    simple = [to_simplified(line) for line in body]
+    again = find_signature(simple)
+    if again is None or not again.orgs:
+        return found
+    written = dict(zip(simple[again.start :], body[again.start :], strict=True))
+    return replace(again, orgs=tuple(written.get(org, org) for org in again.orgs))
 
 
 def _points_to_attachment(body: list[str]) -> bool:

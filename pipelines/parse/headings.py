@@ -130,12 +130,27 @@ _GLUED_PART_TITLES = (
 
 
 def _glued_part_title(rest: str) -> tuple[str, str] | None:
+    found = _glued_match(rest, rest[:24])
+    if found is None and any(title[0] == rest[:1] for title in _GLUED_PART_TITLES_FIRST):
+        # A traditional-script heading (總體情況, 改進情況) is compared in simplified script;
+        # imported here because the report package imports this module.
+        from .report.script import to_simplified
+
+        found = _glued_match(rest, to_simplified(rest[:24]))
+    return found
+
+
+def _glued_match(rest: str, head: str) -> tuple[str, str] | None:
     for title in _GLUED_PART_TITLES:
         # Glued: the paragraph runs on right after the title, with no separator in between.
-        if rest.startswith(title) and len(rest) > len(title) and rest[len(title)] not in _SEPARATORS:
-            return title, rest[len(title) :].strip()
+        if head.startswith(title) and len(rest) > len(title) and rest[len(title)] not in _SEPARATORS:
+            return rest[: len(title)], rest[len(title) :].strip()
     return None
 
+
+# First characters of the titles in either script (總 for 总体情况, 概 for 概述…): only lines that open
+# like a part title are converted for the comparison.
+_GLUED_PART_TITLES_FIRST = ("总", "總", "情", "概", "主", "收", "政", "存", "其")
 
 _SEPARATORS = frozenset(" \u3000\xa0、，,。.：:；;（(【[—-")
 
