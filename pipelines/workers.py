@@ -32,7 +32,7 @@ from typing import Any, BinaryIO, TypeVar
 T = TypeVar("T")
 
 _HEADER = struct.Struct("!Q")
-WORKER_NICENESS = 10
+WORKER_NICENESS = 19
 
 
 class WorkerDiedError(RuntimeError):
