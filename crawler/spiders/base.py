@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
+from crawler.known import known_pages
 from crawler.profiles import apply_profile
 from crawler.sites import Site
 from pipelines.extract import get_profile
@@ -89,6 +90,7 @@ class PortalSpider(Spider):
         # fetched and the files a page's document lists are the same.
         self.attachment_extensions = get_profile(dict(self.site.extract)).attachment_extensions
         self._file_attribute = file_attribute_pattern(self.attachment_extensions)
+        self._known: frozenset[str] | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -130,14 +132,49 @@ class PortalSpider(Spider):
             if href and not href.startswith(("javascript:", "mailto:", "#")):
                 yield response.urljoin(href)
 
+    # Re-crawls ---------------------------------------------------------------------------------
+
+    @property
+    def known(self) -> frozenset[str]:
+        """URLs of this site's documents already in the archive (empty on a first crawl)."""
+        if self._known is None:
+            crawler = getattr(self, "crawler", None)
+            archive = crawler.settings.get("XXGK_ARCHIVE") if crawler is not None else None
+            self._known = frozenset(known_pages(archive, self.site.name)) if archive else frozenset()
+        return self._known
+
+    @property
+    def incremental(self) -> bool:
+        """Walk lists only as far as they bring new pages: on a re-crawl, unless switched off
+        (``XXGK_INCREMENTAL_LISTS = False`` walks every list page every time)."""
+        crawler = getattr(self, "crawler", None)
+        enabled = crawler.settings.getbool("XXGK_INCREMENTAL_LISTS", True) if crawler is not None else False
+        return enabled and bool(self.known)
+
     def follow_links(self, response: Response, kind: str) -> Iterator[Request]:
         wanted = self.site.follow.get(kind, ())
-        if not wanted:
-            return
-        for url in self.links(response):
+        found: list[tuple[str, str, dict[str, str]]] = []
+        for url in self.links(response) if wanted else ():
             classified = self.site.classify(url)
             if classified and classified[0] in wanted and self.in_scope(classified[1]):
-                yield self._request(url, classified[0], response.url, classified[1])
+                found.append((url, classified[0], classified[1]))
+        walk_on = True
+        if kind == "list" and self.incremental:
+            # Lists are newest first: a page that brings no page the archive lacks ends the walk.
+            walk_on = any(k == "detail" and url not in self.known for url, k, _g in found)
+            if not walk_on and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("xxgk/lists/walk_stopped")
+        for url, target, groups in found:
+            pagination = target == "list" and kind == "list" and self.incremental
+            if pagination and (not walk_on or not self.is_next_page(response.url, url)):
+                continue
+            yield self._request(url, target, response.url, groups)
+        if kind == "list" and walk_on:
+            yield from self.paginate(response, kind)
+
+    def is_next_page(self, current: str, link: str) -> bool:
+        """Whether ``link`` is the page after ``current`` in the same list; the CMS family knows."""
+        return True
 
     def paginate(self, response: Response, kind: str) -> Iterator[Request]:
         """Requests for the other pages of a paginated list; the CMS family knows how."""
@@ -146,12 +183,14 @@ class PortalSpider(Spider):
     def parse(self, response: Response, kind: str = "start") -> Iterator[PageItem | Request]:
         if kind == "list":
             yield self.capture(response, "list")
+        if response.status == 304:  # unchanged since the last crawl: nothing new behind it
+            return
         yield from self.follow_links(response, kind)
-        if kind == "list":
-            yield from self.paginate(response, kind)
 
     def parse_detail(self, response: Response, kind: str = "detail") -> Iterator[Any]:
         yield self.capture(response, "detail")
+        if response.status == 304:  # unchanged: its attachments are already archived
+            return
         seen: set[str] = set()
         for url in self._attachment_links(response):
             if url not in seen and self.site.classify(url) is None:

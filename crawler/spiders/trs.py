@@ -17,15 +17,18 @@ CREATE_PAGE_HTML = re.compile(
 )
 
 
-def trs_page_urls(html: str, list_url: str) -> list[str]:
-    """URLs of the other pages of a TRS list, from the first page's ``createPageHTML`` call."""
+def trs_page_urls(html: str, list_url: str, *, only_next: bool = False) -> list[str]:
+    """URLs of the other pages of a TRS list, from the first page's ``createPageHTML`` call; with
+    ``only_next``, from any page, the page after it (a re-crawl walks a list one page at a time)."""
     match = CREATE_PAGE_HTML.search(html)
     if not match:
         return []
     total, current, name, ext = int(match[1]), int(match[2]), match[3], match[4]
+    base = list_url.rsplit("/", 1)[0]
+    if only_next:
+        return [f"{base}/{name}_{current + 1}.{ext}"] if current + 1 < total else []
     if current != 0:  # every page names the total; expanding from the first is enough
         return []
-    base = list_url.rsplit("/", 1)[0]
     return [f"{base}/{name}_{k}.{ext}" for k in range(1, total)]
 
 
@@ -35,7 +38,7 @@ class TrsSpider(PortalSpider):
     def paginate(self, response: Response, kind: str) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
             return
-        for url in trs_page_urls(response.text, response.url):
+        for url in trs_page_urls(response.text, response.url, only_next=self.incremental):
             classified = self.site.classify(url)
             if classified and classified[0] == "list" and self.in_scope(classified[1]):
                 yield self._request(url, "list", response.url, classified[1])
