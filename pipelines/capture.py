@@ -14,6 +14,7 @@ from typing import Any
 
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore, BlobRef
+from pipelines.health import challenge_page
 from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
 
 
@@ -49,6 +50,12 @@ class Outcome:
     # An attachment whose bytes are kept and whose document waits for the after-crawl stage
     # (``derive_attachment``): the digest its bytes are stored under.
     deferred: str | None = None
+    # What a detail page lacked (``title``, ``date``, ``body``), archived or not: the site's health
+    # counts it per section (``pipelines.health``).
+    missing: tuple[str, ...] = ()
+    # Why the answer was a JavaScript challenge page rather than content (``failure`` is then
+    # ``challenge_page``).
+    challenge: str | None = None
 
 
 _stores: dict[tuple[str, bool], ArchiveStore] = {}
@@ -83,7 +90,10 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     (an attachment's text extracted and parsed like a page's when it has any)."""
     store = store_for(capture.archive, capture.fsync)
     result = None
-    if capture.kind == "detail":
+    # A 200 that is an anti-bot wall is no page of the site: its bytes are kept as evidence, never
+    # archived as a document (its "text" would be a script, and would replace the real version).
+    challenge = challenge_page(capture.body) if capture.kind in ("detail", "list") else None
+    if capture.kind == "detail" and challenge is None:
         result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
         raw = store.put_compressed(result.raw)
     else:
@@ -99,6 +109,11 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
             "size": raw.size,
         },
     )
+    counter = "lists" if capture.kind == "list" else "documents"
+    if challenge is not None:
+        record = failure_record(capture, "extract", "challenge_page", challenge, raw.sha256)
+        store.record_failure(capture.run_id, record)
+        return Outcome(counter, failure="challenge_page", challenge=challenge)
     if capture.kind == "list":
         return Outcome("lists")
     if capture.kind == "attachment" and defer_attachments:
@@ -150,7 +165,9 @@ def _archive_document(
         reason = result.failure or "parse_error"
         message = "; ".join(result.extracted.problems)
         store.record_failure(capture.run_id, failure_record(capture, "extract", reason, message, raw.sha256))
-        return Outcome("documents", failure=reason, problems=result.extracted.problems)
+        return Outcome(
+            "documents", failure=reason, problems=result.extracted.problems, missing=missing_fields(result)
+        )
     else:
         text_ref = store.put_text(result.extracted.text)
         doc = page_document(fetched, text_ref=text_ref, extracted=result.extracted, parsed=result.parsed)
@@ -161,8 +178,24 @@ def _archive_document(
             capture.run_id,
             failure_record(capture, "archive", "schema_invalid", "; ".join(errors[:5]), raw.sha256),
         )
-        return Outcome(counter, failure="schema_invalid")
+        return Outcome(counter, failure="schema_invalid", missing=missing_fields(result))
     status, _version = store.save_document(doc)
     # An attachment's extraction problems travel with the outcome, as a page's do with its failure.
     problems = attachment.file.problems if attachment and attachment.file.kind != "image" else ()
-    return Outcome(counter, status=status, problems=problems)
+    return Outcome(counter, status=status, problems=problems, missing=missing_fields(result))
+
+
+def missing_fields(result: PageResult | None) -> tuple[str, ...]:
+    """Which of title, date and body a detail page lacked (nothing for attachments)."""
+    if result is None:
+        return ()
+    page = result.extracted
+    parsed = result.parsed or {}
+    missing = []
+    if not (parsed.get("title") or page.title):
+        missing.append("title")
+    if not (parsed.get("publish_date") or page.chrome.get("publish_date")):
+        missing.append("date")
+    if not page.text.strip():
+        missing.append("body")
+    return tuple(missing)

@@ -8,6 +8,7 @@ that cannot become a document leaves its raw bytes and a failure record, and the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -16,13 +17,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
 from pipelines.capture import Capture, Outcome, archive_capture, derive_attachment, failure_record, store_for
+from pipelines.health import (
+    HealthProblem,
+    SectionCounts,
+    assess_run,
+    challenge_page,
+    health_record,
+    min_share_from_env,
+    previous_sections,
+    section_key,
+)
 from pipelines.workers import acquire_pool, release_pool
 
 logger = logging.getLogger(__name__)
@@ -75,7 +87,10 @@ class ArchivePipeline:
         # Attachments whose documents are written after the crawl (see derive_attachments).
         self.defer_attachments = settings.getbool("XXGK_DEFER_ATTACHMENTS", True)
         self._deferred: list[tuple[Capture, str]] = []
+        # What this run saw per section (unit / column), for the site's health (pipelines.health).
+        self.sections: dict[str, SectionCounts] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -122,7 +137,61 @@ class ArchivePipeline:
             self._deferred.append((replace(capture, body=b""), outcome.deferred))
             return item
         self._count(outcome)
+        self._tally(item, outcome)
         return item
+
+    def _section(self, groups: dict[str, str]) -> SectionCounts:
+        key = section_key(groups)
+        counts = self.sections.get(key)
+        if counts is None:
+            wanted = {k: v for k, v in groups.items() if k in ("unit", "column")}
+            counts = self.sections[key] = SectionCounts(groups=wanted)
+        return counts
+
+    def _tally(self, item: PageItem, outcome: Outcome) -> None:
+        """Count a detail or list page in its section: what it lacked, whether it was a wall."""
+        if item.kind not in ("detail", "list"):
+            return
+        counts = self._section(item.groups)
+        if outcome.challenge:
+            counts.challenges += 1
+        if item.kind == "list":
+            counts.lists += 1
+            return
+        if outcome.challenge:
+            return  # a wall is no page of the section: neither a document nor one lacking fields
+        counts.documents += 1
+        if outcome.status:
+            counts.archived += 1
+        for name in outcome.missing:
+            setattr(counts, f"no_{name}", getattr(counts, f"no_{name}") + 1)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Challenge pages among the answers no item carries (start, category and unit pages).
+
+        Why here: a wall in front of the start page leaves the spider no link to follow and the
+        pipeline no item; without this the run would only look empty, not say why.
+        """
+        kind = request.meta.get("xxgk_kind")
+        if kind is None or kind in ("detail", "list", "attachment"):
+            return  # robots.txt, or an answer the item pipeline checks in a worker
+        reason = challenge_page(response.body)
+        if reason is None:
+            return
+        groups = dict(request.meta.get("xxgk_groups") or {})
+        self._section(groups).challenges += 1
+        failure = FailureItem(
+            url=response.url,
+            site=spider.name,  # spiders are named after their site definition
+            stage="extract",
+            reason="challenge_page",
+            message=reason,
+            status=response.status,
+            referer=request.meta.get("xxgk_referer"),
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            body=response.body,
+        )
+        self._record_failure(failure)
 
     def _count(self, outcome: Outcome) -> None:
         if outcome.failure:
@@ -156,8 +225,40 @@ class ArchivePipeline:
             await self.derive_attachments()
         finally:
             await release_pool(self.pool)  # waits for the workers' last jobs
-            self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason))
+            health = self.assess(spider, reason)
+            self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()
+
+    def assess(self, spider: Spider, reason: str) -> dict[str, Any]:
+        """The run's health against the site's earlier runs; the problems go to the stats too."""
+        previous = previous_sections(self._earlier_runs(spider.name))
+        in_scope = getattr(spider, "in_scope", None)
+        if callable(in_scope):
+            # A crawl limited to some units / columns says nothing of the others.
+            previous = {k: v for k, v in previous.items() if in_scope(v.groups)}
+        if reason != "finished":
+            # A crawl stopped early (a page limit, a kill) did not reach every section.
+            previous = {}
+        problems = assess_run(self.sections, previous, min_share=min_share_from_env())
+        for problem in problems:
+            logger.warning("site health: %s %s: %s", problem.code, problem.section, problem.message)
+        self.stats.set_value("xxgk/health/ok", not problems)
+        self.stats.set_value("xxgk/health/problems", [problem_line(p) for p in problems])
+        return health_record(self.sections, problems)
+
+    def _earlier_runs(self, site: str) -> list[dict[str, Any]]:
+        """The site's earlier run records, newest first (an unreadable one is skipped)."""
+        records = []
+        for path in sorted((self.store.root / "runs").glob(f"*Z-{site}.json"), reverse=True):
+            if path.stem == self.run_id:
+                continue
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("site") == site:
+                records.append(data)
+        return records
 
     async def derive_attachments(self) -> None:
         """Extract, parse and archive the attachments the crawl stored the bytes of.
@@ -192,7 +293,14 @@ class ArchivePipeline:
         self.stats.set_value("xxgk/derive/seconds", round(time.perf_counter() - started, 3))
 
 
-def run_record(crawler: Crawler, run_id: str, started_at: datetime, reason: str) -> dict[str, Any]:
+def problem_line(problem: HealthProblem) -> str:
+    """One problem as the summary prints it."""
+    return f"{problem.code} {problem.section}: {problem.message}"
+
+
+def run_record(
+    crawler: Crawler, run_id: str, started_at: datetime, reason: str, health: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What a run did: the summary printed at the end and written to ``runs/<run_id>.json``."""
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()
@@ -227,4 +335,5 @@ def run_record(crawler: Crawler, run_id: str, started_at: datetime, reason: str)
             for key, value in sorted(stats.items())
             if key.startswith("xxgk/failures/")
         },
+        "health": health if health is not None else {"ok": True, "problems": [], "sections": {}},
     }
