@@ -216,6 +216,10 @@ class Corpus:
         self._edits: dict[str, tuple[str, ...]] = {}
         self._edit_serials: dict[str, int] = {}
         self._removed: set[str] = set()
+        # Sections served in another template, and sites behind a challenge wall (replica.degraded).
+        self._templates: dict[tuple[str, str], str] = {}
+        self._challenged: set[str] = set()
+        self._template_serial = 0
         self._serial = 0
         self._lock = threading.Lock()
 
@@ -505,6 +509,45 @@ class Corpus:
 
     def is_removed(self, url: str) -> bool:
         return url in self._removed
+
+    def set_template(self, site: str, column: str, template: str) -> None:
+        """Serve the detail pages of a site's column in ``template`` (``standard`` | ``broken``)."""
+        from replica.degraded import TEMPLATES
+
+        if site not in self.sites:
+            raise KeyError(f"unknown site {site!r}")
+        if column not in {c.code for c in self.sites[site].columns}:
+            raise KeyError(f"site {site!r} has no column {column!r}")
+        if template not in TEMPLATES:
+            raise ValueError(f"unknown template {template!r}; known: {', '.join(TEMPLATES)}")
+        with self._lock:
+            if template == "standard":
+                self._templates.pop((site, column), None)
+            else:
+                self._templates[(site, column)] = template
+            self._template_serial += 1
+
+    def template(self, site: str, column: str) -> str:
+        """The template a column's detail pages are served in."""
+        return self._templates.get((site, column), "standard")
+
+    @property
+    def template_serial(self) -> int:
+        """A number that changes whenever a template is switched (cached pages are then stale)."""
+        return self._template_serial
+
+    def set_challenge(self, site: str, on: bool) -> None:
+        """Put a site's HTML answers behind a JavaScript challenge page, or take it away."""
+        if site not in self.sites:
+            raise KeyError(f"unknown site {site!r}")
+        with self._lock:
+            if on:
+                self._challenged.add(site)
+            else:
+                self._challenged.discard(site)
+
+    def challenged(self, site: str) -> bool:
+        return site in self._challenged
 
     def edit_serial(self, url: str) -> int:
         """0 for an unedited page, else a number that grows with every edit of the corpus."""

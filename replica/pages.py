@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from replica.corpus import Corpus, DocView
+from replica.degraded import broken_detail, challenge_html
 from replica.lru import LRU
 from replica.plan import DocPlan
 from replica.routes import Route, route
@@ -82,7 +83,9 @@ class Responder:
 
     def __init__(self, corpus: Corpus, cache_bytes: int = 32 << 20) -> None:
         self.corpus = corpus
-        self._cache: LRU[tuple[str, str, int], Page] = LRU(20000, cache_bytes, lambda p: len(p.body) + 200)
+        self._cache: LRU[tuple[str, str, int, int], Page] = LRU(
+            20000, cache_bytes, lambda p: len(p.body) + 200
+        )
 
     def respond(self, host: str, target: str, *, own_address: str = "") -> Page:
         name = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
@@ -98,13 +101,20 @@ class Responder:
         if self.corpus.is_removed(url):
             return self._not_found(site)
         listed = site.family == "jtopcms" and path.startswith("/channel/list/")
-        key = (site.key, f"{path}?{query}" if listed else path, self.corpus.edit_serial(url))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        page = self._render(route(self.corpus, site, path, query))
-        if page.status != 404:
-            self._cache.put(key, page)
+        key = (
+            site.key,
+            f"{path}?{query}" if listed else path,
+            self.corpus.edit_serial(url),
+            self.corpus.template_serial,
+        )
+        page = self._cache.get(key)
+        if page is None:
+            page = self._render(route(self.corpus, site, path, query))
+            if page.status != 404:
+                self._cache.put(key, page)
+        if self.corpus.challenged(site.key) and page.content_type.startswith("text/html"):
+            # Every HTML answer, error pages included, as a wall serves them: 200 and a script.
+            return Page(200, HTML_UTF8, challenge_html(site, path).encode())
         return page
 
     # --- rendering ---------------------------------------------------------------------------
@@ -240,6 +250,12 @@ class Responder:
         serial = self.corpus.edit_serial(view.url)
         if serial:
             modified = NOW + timedelta(minutes=serial)
+        if self.corpus.template(site.key, doc.column) == "broken":
+            html = broken_detail(
+                site, doc.shown.isoformat(), view.body_html, [Link(f.href, f.text) for f in view.attachments]
+            )
+            # A redesign is a new page: new bytes, new validators.
+            return _static(200, HTML_UTF8, html.encode(), NOW + timedelta(hours=1))
         if site.family == "trs":
             return self._trs_detail(site, view, modified)
         return self._jt_detail(site, view, modified)

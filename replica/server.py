@@ -215,6 +215,15 @@ class ReplicaServer:
         """From now on the URL answers 404."""
         self.corpus.remove(url)
 
+    def set_template(self, site: str, column: str, template: str) -> None:
+        """From now on the detail pages of the site's column come in ``template``: ``broken`` moves
+        the body out of the site's selectors and drops the title element; ``standard`` restores."""
+        self.corpus.set_template(site, column, template)
+
+    def challenge(self, site: str, on: bool = True) -> None:
+        """From now on (``on``) every HTML answer of the site is a 200 JavaScript challenge page."""
+        self.corpus.set_challenge(site, on)
+
     def __enter__(self) -> ReplicaServer:
         return self.start()
 
