@@ -69,4 +69,26 @@ def format_summary(results: Sequence[tuple[str, Mapping[str, Any]]], archive: Pa
     lines.append(f"archive: {archive.resolve()}")
     if failures:
         lines.append(f"failures recorded in {archive.resolve() / 'failures'}")
+    lines.extend(health_lines(results))
     return "\n".join(lines)
+
+
+def health_problems(stats: Mapping[str, Any]) -> list[str]:
+    """The site-health problems a crawl's stats carry (``xxgk/health/problems``), one line each."""
+    found = stats.get("xxgk/health/problems")
+    if not isinstance(found, (list, tuple)):
+        return []
+    return [str(problem) for problem in found]
+
+
+def health_lines(results: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """What looked wrong with the sites (pipelines.health), under the summary: nothing when healthy.
+
+    Why printed: a site whose template changed, or that answers with a challenge page, does not
+    fail; these lines (and the exit status) are how the person reading cron's mail learns of it."""
+    problems = [(name, line) for name, stats in results for line in health_problems(stats)]
+    if not problems:
+        return []
+    out = [f"SITE HEALTH: {len(problems)} problem(s)"]
+    out.extend(f"  {name}: {line}" for name, line in problems)
+    return out

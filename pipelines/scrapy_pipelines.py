@@ -89,6 +89,9 @@ class ArchivePipeline:
         self._deferred: list[tuple[Capture, str]] = []
         # What this run saw per section (unit / column), for the site's health (pipelines.health).
         self.sections: dict[str, SectionCounts] = {}
+        # List URL -> its pattern groups: a detail URL that names no section (JTopCMS's
+        # /content/YYYY/id.html) belongs to the list it was found on.
+        self._list_groups: dict[str, dict[str, str]] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
@@ -152,7 +155,10 @@ class ArchivePipeline:
         """Count a detail or list page in its section: what it lacked, whether it was a wall."""
         if item.kind not in ("detail", "list"):
             return
-        counts = self._section(item.groups)
+        groups = item.groups
+        if item.kind == "detail" and not ({"unit", "column"} & groups.keys()) and item.referer:
+            groups = self._list_groups.get(item.referer, groups)
+        counts = self._section(groups)
         if outcome.challenge:
             counts.challenges += 1
         if item.kind == "list":
@@ -161,6 +167,10 @@ class ArchivePipeline:
         if outcome.challenge:
             return  # a wall is no page of the section: neither a document nor one lacking fields
         counts.documents += 1
+        if item.status == 304:
+            # Not modified: the archive's version stands, with whatever fields it had.
+            counts.archived += 1
+            return
         if outcome.status:
             counts.archived += 1
         for name in outcome.missing:
@@ -173,6 +183,9 @@ class ArchivePipeline:
         pipeline no item; without this the run would only look empty, not say why.
         """
         kind = request.meta.get("xxgk_kind")
+        if kind == "list":
+            # Before the spider's callback runs: known before any detail found on the list arrives.
+            self._list_groups[response.url] = dict(request.meta.get("xxgk_groups") or {})
         if kind is None or kind in ("detail", "list", "attachment"):
             return  # robots.txt, or an answer the item pipeline checks in a worker
         reason = challenge_page(response.body)
