@@ -1,4 +1,5 @@
-"""The ``xxgk`` command: crawl portals, serve the replica, parse a saved page, run the demo."""
+"""The ``xxgk`` command: crawl portals, verify an archive, serve the replica, parse a saved page, run the
+demo."""
 
 from __future__ import annotations
 
@@ -80,16 +81,37 @@ class UnknownSiteError(ValueError):
     """A site name given on the command line has no definition."""
 
 
+#: Exit statuses of ``xxgk crawl`` (docs/operations.md): cron and systemd act on them.
+EXIT_FINISHED, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def _lock_wanted(options: dict[str, Any]) -> bool:
+    value = str((options.get("settings_overrides") or {}).get("XXGK_ARCHIVE_LOCK", "1"))
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 def run_crawl(sites: Sequence[str], *, archive: Path, **options: Any) -> int:
-    """Crawl and print the summary; exit status 0 when every crawl finished."""
+    """Crawl and print the summary; exit status 0 when every crawl finished, 3 when another run
+    holds the archive's lock (checked before Scrapy starts, so nothing is written)."""
+    from pipelines.archive.lock import ArchiveLock, ArchiveLockedError
+
+    lock = ArchiveLock(archive)
+    try:
+        if _lock_wanted(options):
+            lock.acquire()
+    except ArchiveLockedError as exc:
+        print(f"xxgk crawl: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     try:
         results = crawl_sites(sites, archive=archive, **options)
     except UnknownSiteError as exc:
         print(f"xxgk crawl: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    finally:
+        lock.release()
     print(format_summary(results, archive))
     finished = all(stats.get("finish_reason") == "finished" for _name, stats in results)
-    return 0 if finished else 1
+    return EXIT_FINISHED if finished else EXIT_UNFINISHED
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -101,6 +123,27 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         spider_args=dict(args.arg or []),
         settings_overrides=dict(args.set or []),
     )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check an archive; one line per problem, then a summary. 0: no errors (warnings allowed),
+    1: errors found, 2: not an archive directory."""
+    from pipelines.archive.lock import lock_holder
+    from pipelines.archive.verify import verify_archive
+
+    root = Path(args.archive)
+    if not root.is_dir():
+        print(f"xxgk verify: {root} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    holder = lock_holder(root)
+    if holder is not None:
+        # A running crawl leaves temporary files and segment tails being written: say so first.
+        print(f"note: a crawl holds this archive ({holder.describe()}); its work in progress may show")
+    report = verify_archive(root)
+    for problem in report.problems:
+        print(problem.line())
+    print(report.summary())
+    return 1 if report.errors else 0
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -187,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--url", help="the page's URL (resolves links; selects the site definition)")
     parse.add_argument("--site", help="site definition to use for selectors and hints")
     parse.set_defaults(func=cmd_parse)
+
+    verify = sub.add_parser("verify", help="check an archive: JSON, schema, versions, blobs, digests")
+    verify.add_argument("--archive", default="archive", help="archive directory (default ./archive)")
+    verify.set_defaults(func=cmd_verify)
 
     rep = sub.add_parser("replica", help="serve the local replica of the portals")
     rep.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")

@@ -47,6 +47,12 @@ XXGK_HOST_MAP: dict[str, str] = {}
 XXGK_REPLICA = ""
 XXGK_PROFILE = "polite"
 
+# One crawl at a time per archive: a flock on <archive>/.lock, taken when the spider opens
+# (`xxgk crawl` takes it before starting; this covers `scrapy crawl`). XXGK_ARCHIVE_LOCK = False skips it.
+EXTENSIONS = {
+    "crawler.extensions.archive_lock.ArchiveLockExtension": 100,
+}
+
 ITEM_PIPELINES = {
     # extraction, parsing and archiving of every response, in worker processes
     "pipelines.scrapy_pipelines.ArchivePipeline": 900,
