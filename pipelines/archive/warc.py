@@ -1,0 +1,466 @@
+"""WARC/1.1 capture of HTTP exchanges: one process's writer, torn-tail repair on restart.
+
+No Scrapy here: the writer takes plain values (method, headers, bytes) so that it can be tested on
+its own and fed by whichever part of the crawl holds a response.
+
+Files are ``<root>/warc/<prefix>-<UTC stamp>-<pid>-<serial>.warc.gz``: one gzip member per record
+(so any record can be read from its offset alone, as pywb and the CDXJ index do), a ``warcinfo``
+record first, rotated once a file passes ``max_bytes``. A file is created with ``O_EXCL``, so two
+processes (or two writers of one process) never share a name: a clash moves to the next serial.
+
+Every call builds its records completely in memory and appends them with one ``write(2)`` to a
+file opened ``O_APPEND``; a kill can leave at most a torn last record, which ``cut_torn_tail``
+removes on restart. Records are built by warcio (digests: sha1, base32, as warcio computes them),
+except the HTTP header block, which is written as the bytes received: warcio would percent-encode
+non-ASCII header values, and the archive keeps what the server said.
+
+``docs/warc.md`` describes the records, the revisit rules and how to replay with pywb.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+
+from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+from warcio.recordbuilder import RecordBuilder  # type: ignore[import-untyped]
+from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+from warcio.timeutils import datetime_to_iso_date  # type: ignore[import-untyped]
+from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
+
+#: Files rotate once they pass this size (the customary WARC file size).
+MAX_WARC_BYTES = 1024 * 1024 * 1024
+
+#: Revisit profiles by the rule that decided "unchanged". The first is the WARC 1.1 standard
+#: profile (same payload digest); the second is this project's: the bytes differ (a hit counter,
+#: a timestamp) but the normalised text of the page is the one already archived.
+REVISIT_PROFILES: dict[str, str] = {
+    "identical-payload-digest": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+    "normalized-text": "https://xxgk-archive/revisit/normalized-text",
+}
+
+RevisitRule = Literal["identical-payload-digest", "normalized-text"]
+
+Header = tuple[str | bytes, str | bytes]
+#: (method, headers in order, body)
+Request = tuple[str, Sequence[Header], bytes]
+#: (status, reason, protocol, headers in order, body as received — possibly still Content-Encoded)
+Response = tuple[int, str, str, Sequence[Header], bytes]
+#: (status, reason, protocol, headers in order) — a revisit keeps the headers, not the body
+ResponseHead = tuple[int, str, str, Sequence[Header]]
+
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where a record is: its file (relative to the archive root), the gzip member's offset and
+    length, its ``WARC-Record-ID`` and ``WARC-Payload-Digest`` (``sha1:<base32>``, empty when the
+    record has none). ``target_uri`` and ``date`` are what a revisit of it must name.
+    ``problems`` lists what had to be repaired to write the record (hostile URL or headers)."""
+
+    path: str
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str
+    target_uri: str = ""
+    date: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "offset": self.offset,
+            "length": self.length,
+            "record_id": self.record_id,
+            "payload_digest": self.payload_digest,
+            "target_uri": self.target_uri,
+            "date": self.date,
+        }
+
+
+def software_version() -> str:
+    """The installed version of the project (``unknown`` when run from an uninstalled tree)."""
+    try:
+        return version("xxgk-archive")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _ReceivedHeaders(StatusAndHeaders):  # type: ignore[misc]
+    """An HTTP header block written exactly as given: warcio would re-encode it, percent-encoding
+    any non-ASCII byte, and the archive must keep the bytes the server sent."""
+
+    def __init__(self, statusline: str, headers: list[tuple[str, str]], protocol: str, raw: bytes) -> None:
+        super().__init__(statusline, headers, protocol=protocol)
+        self._raw = raw
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        self.headers_buff = self._raw
+
+
+def _clean_token(value: str | bytes, problems: list[str], what: str) -> bytes:
+    """Header name, value or status text as bytes; CR, LF and NUL (which would end the line and
+    let a hostile server write WARC headers of its own) become spaces, and that is reported."""
+    raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
+    if any(c in raw for c in b"\r\n\x00"):
+        problems.append(f"{what} held a line break or NUL, replaced by spaces")
+        raw = raw.replace(b"\r", b" ").replace(b"\n", b" ").replace(b"\x00", b" ")
+    return raw
+
+
+def _header_block(
+    first_line: bytes, headers: Sequence[Header], problems: list[str]
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """The HTTP header block (start line, headers in order, blank line) and the same headers as
+    latin-1 strings for warcio's record object."""
+    lines = [first_line]
+    pairs: list[tuple[str, str]] = []
+    for name, value in headers:
+        bname = _clean_token(name, problems, "a header name").replace(b":", b"%3A")
+        bvalue = _clean_token(value, problems, f"header {bname.decode('latin-1')!r}")
+        lines.append(bname + b": " + bvalue)
+        pairs.append((bname.decode("latin-1"), bvalue.decode("latin-1")))
+    return b"\r\n".join(lines) + b"\r\n\r\n", pairs
+
+
+def _clean_uri(url: str, problems: list[str]) -> str:
+    """A URI fit for a WARC header line: whitespace and control characters percent-encoded."""
+    out = []
+    for ch in url:
+        if ord(ch) <= 0x20 or ord(ch) == 0x7F:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    clean = "".join(out)
+    if clean != url:
+        problems.append("the URL held whitespace or control characters, percent-encoded")
+    return clean
+
+
+def _request_target(url: str) -> str:
+    """The request-target of an origin-form request line (path and query)."""
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    query = rest.find("?")
+    if slash == -1 or (query != -1 and query < slash):
+        return "/" + (rest[query:] if query != -1 else "")
+    return rest[slash:].split("#", 1)[0]
+
+
+def _warc_date(moment: datetime) -> str:
+    """WARC-Date of a moment (microseconds, as WARC/1.1 allows); a naive time is taken as UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return str(datetime_to_iso_date(moment, use_micros=True))
+
+
+class WarcWriter:
+    """Appends WARC/1.1 records to this process's files under ``root/warc/``.
+
+    ``settings`` (the crawl's settings, JSON-able) and ``robots_obey`` go into each file's
+    ``warcinfo``. One writer per process: it is not thread-safe, and two processes must each have
+    their own (their files never collide)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        settings: Mapping[str, Any],
+        robots_obey: bool,
+        prefix: str = "xxgk",
+        max_bytes: int = MAX_WARC_BYTES,
+        fsync: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        self.prefix = "".join(c if c.isalnum() or c in "._" else "_" for c in prefix) or "xxgk"
+        self.settings = dict(settings)
+        self.robots_obey = robots_obey
+        self.max_bytes = max_bytes
+        self.fsync = fsync
+        self._builder = RecordBuilder(warc_version="1.1")
+        self._fd = -1
+        self._rel = ""
+        self._size = 0
+        self._info_size = 0  # a file holding only its warcinfo is not rotated again
+        self.files: list[str] = []  # every file this writer created, relative to root
+
+    @property
+    def directory(self) -> Path:
+        return self.root / "warc"
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """A new file, created exclusively, starting with its warcinfo record."""
+        self.close()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:
+            stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{next(_serial):05d}.warc.gz"
+            try:
+                fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            except FileExistsError:
+                continue  # another writer took the name: the next serial is ours
+            break
+        self._fd, self._rel, self._size = fd, f"warc/{name}", 0
+        self.files.append(self._rel)
+        info = self._builder.create_warcinfo_record(name, self._warcinfo_fields())
+        self._append(_serialise([info]))
+        self._info_size = self._size
+
+    def _warcinfo_fields(self) -> dict[str, str]:
+        return {
+            "software": f"xxgk-archive/{software_version()} (warcio/{version('warcio')})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+            "robots": "obey" if self.robots_obey else "ignore",
+            # one line whatever the settings hold: json.dumps escapes line breaks
+            "xxgk-settings": json.dumps(self.settings, ensure_ascii=True, sort_keys=True, default=str),
+        }
+
+    def _append(self, data: bytes) -> int:
+        """Append ``data`` in one write(2); returns the offset it starts at."""
+        offset = self._size
+        view = memoryview(data)
+        while view:  # a regular file takes it whole; the loop only guards a short write
+            written = os.write(self._fd, view)
+            view = view[written:]
+        if self.fsync:
+            os.fsync(self._fd)
+        self._size += len(data)
+        return offset
+
+    def _room_for(self, size: int) -> None:
+        if self._fd < 0 or (self._size + size > self.max_bytes and self._size > self._info_size):
+            self._open()
+
+    def close(self) -> None:
+        """Close the current file (the next write opens a new one)."""
+        if self._fd >= 0:
+            if self.fsync:
+                os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- records -------------------------------------------------------------------------------
+
+    def _write(self, records: list[Any]) -> tuple[str, int, list[int]]:
+        """Serialise records, append them in one write; (file, offset, member lengths)."""
+        members = [_serialise([record]) for record in records]
+        data = b"".join(members)
+        self._room_for(len(data))
+        offset = self._append(data)
+        return self._rel, offset, [len(m) for m in members]
+
+    def write_exchange(
+        self, url: str, *, request: Request, response: Response, fetched_at: datetime
+    ) -> WarcRef:
+        """A ``response`` record (status line, headers and body exactly as received) followed by
+        its ``request`` record, linked by ``WARC-Concurrent-To``; the ref is the response's."""
+        problems: list[str] = []
+        uri = _clean_uri(url, problems)
+        date = _warc_date(fetched_at)
+        status, reason, protocol, resp_headers, body = response
+        protocol = protocol or "HTTP/1.1"
+        statusline = f"{int(status)} {reason}".rstrip()
+        first = _clean_token(f"{protocol} {statusline}", problems, "the status line")
+        raw, pairs = _header_block(first, resp_headers, problems)
+        http = _ReceivedHeaders(statusline, pairs, protocol, raw)
+        resp = self._builder.create_warc_record(
+            uri,
+            "response",
+            payload=BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": date},
+        )
+        resp_id = resp.rec_headers.get_header("WARC-Record-ID")
+
+        method, req_headers, req_body = request
+        req_line = _clean_token(f"{method} {_request_target(uri)} {protocol}", problems, "the request line")
+        req_raw, req_pairs = _header_block(req_line, req_headers, problems)
+        req_http = _ReceivedHeaders(req_line.decode("latin-1"), req_pairs, "", req_raw)
+        req = self._builder.create_warc_record(
+            uri,
+            "request",
+            payload=BytesIO(req_body),
+            length=len(req_body),
+            http_headers=req_http,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": resp_id},
+        )
+        path, offset, lengths = self._write([resp, req])
+        return WarcRef(
+            path,
+            offset,
+            lengths[0],
+            resp_id,
+            resp.rec_headers.get_header("WARC-Payload-Digest") or "",
+            uri,
+            date,
+            tuple(problems),
+        )
+
+    def write_text(self, of: WarcRef, url: str, text: str, *, fetched_at: datetime | None = None) -> WarcRef:
+        """A ``metadata`` record holding the chrome-stripped text of the response ``of`` (UTF-8,
+        lone surrogates replaced), pointing at it by ``WARC-Refers-To`` and ``WARC-Concurrent-To``."""
+        problems: list[str] = []
+        # pywb's own convention for metadata: a metadata:// target, so that replay and the CDXJ
+        # index never take the text for the page (pywb indexes metadata records as captures)
+        uri = "metadata://" + _clean_uri(url, problems).split("://", 1)[-1]
+        data = text.encode("utf-8", "replace")
+        headers = {
+            "WARC-Date": of.date or _warc_date(fetched_at or datetime.now(UTC)),
+            "WARC-Refers-To": of.record_id,
+            "WARC-Concurrent-To": of.record_id,
+        }
+        record = self._builder.create_warc_record(
+            uri,
+            "metadata",
+            payload=BytesIO(data),
+            length=len(data),
+            warc_content_type="text/plain; charset=utf-8",
+            warc_headers_dict=headers,
+        )
+        path, offset, lengths = self._write([record])
+        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        return WarcRef(
+            path, offset, lengths[0], record_id, digest, uri, headers["WARC-Date"], tuple(problems)
+        )
+
+    def write_revisit(
+        self,
+        url: str,
+        refers_to: WarcRef,
+        *,
+        response: ResponseHead,
+        payload_digest: str,
+        fetched_at: datetime,
+        profile: RevisitRule = "identical-payload-digest",
+    ) -> WarcRef:
+        """A ``revisit`` record: this fetch's status line and headers, no body, naming the record
+        that holds the content (``WARC-Refers-To``, its target URI and date).
+
+        ``identical-payload-digest``: ``payload_digest`` (of this fetch's body) equals the
+        referred record's. ``normalized-text``: the bytes differ but the normalised text does
+        not; ``payload_digest`` is still that of the bytes received this time (so it is honest),
+        and ``WARC-Profile`` is the project URI in ``REVISIT_PROFILES``."""
+        problems: list[str] = []
+        if profile not in REVISIT_PROFILES:
+            problems.append(f"unknown revisit rule {profile!r}, written as normalized-text")
+            profile = "normalized-text"
+        uri = _clean_uri(url, problems)
+        status, reason, protocol, headers = response
+        protocol = protocol or "HTTP/1.1"
+        statusline = f"{int(status)} {reason}".rstrip()
+        first = _clean_token(f"{protocol} {statusline}", problems, "the status line")
+        raw, pairs = _header_block(first, headers, problems)
+        http = _ReceivedHeaders(statusline, pairs, protocol, raw)
+        record = self._builder.create_warc_record(
+            uri,
+            "revisit",
+            http_headers=http,
+            warc_headers_dict={
+                "WARC-Date": _warc_date(fetched_at),
+                "WARC-Profile": REVISIT_PROFILES[profile],
+                "WARC-Refers-To": refers_to.record_id,
+                "WARC-Refers-To-Target-URI": refers_to.target_uri or uri,
+                "WARC-Refers-To-Date": refers_to.date,
+                "WARC-Payload-Digest": payload_digest or refers_to.payload_digest,
+            },
+        )
+        path, offset, lengths = self._write([record])
+        return WarcRef(
+            path,
+            offset,
+            lengths[0],
+            record.rec_headers.get_header("WARC-Record-ID"),
+            record.rec_headers.get_header("WARC-Payload-Digest") or "",
+            uri,
+            record.rec_headers.get_header("WARC-Date"),
+            tuple(problems),
+        )
+
+
+def _serialise(records: list[Any]) -> bytes:
+    """Records as gzip members (one each), built in memory."""
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    for record in records:
+        writer.write_record(record)
+    return out.getvalue()
+
+
+def _complete_member(data: bytes) -> bool:
+    """Whether ``data`` is exactly one whole gzip member (its trailer read, nothing after it)."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        while data:
+            inflater.decompress(data, 1 << 20)
+            data = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflater.eof and not inflater.unused_data
+
+
+def complete_records(path: Path) -> list[tuple[int, int]]:
+    """(offset, length) of each complete record at the start of a ``.warc.gz`` file, up to the
+    first record that is cut short or unreadable."""
+    found: list[tuple[int, int]] = []
+    try:
+        with open(path, "rb") as handle:
+            records = ArchiveIterator(handle, no_record_parse=True)  # raw_stream: the whole block
+            for record in records:
+                expected = int(record.rec_headers.get_header("Content-Length") or -1)
+                got = len(record.raw_stream.read())
+                if got != expected:
+                    break
+                found.append((records.get_record_offset(), records.get_record_length()))
+    except Exception:  # warcio raises many kinds on garbage; the records read before it stand
+        pass
+    # warcio reads a member cut short without complaint: each must also end as a whole gzip member
+    checked = []
+    with open(path, "rb") as handle:
+        for offset, length in found:
+            handle.seek(offset)
+            if not _complete_member(handle.read(length)):
+                break
+            checked.append((offset, length))
+    return checked
+
+
+def cut_torn_tail(path: Path) -> int:
+    """Truncate a ``.warc.gz`` after its last complete record; returns the bytes cut (0 for a
+    whole file). For restart, on files no live writer has open (their names carry the pid)."""
+    size = os.path.getsize(path)
+    records = complete_records(Path(path))
+    end = 0
+    for offset, length in records:
+        if offset != end:
+            break  # a gap: records after it are not the ones this writer appended
+        end = offset + length
+    if end < size:
+        with open(path, "r+b") as handle:
+            handle.truncate(end)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return size - end
