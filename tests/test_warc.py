@@ -47,6 +47,7 @@ VENV_BIN = Path(sys.executable).parent
 WARCIO = VENV_BIN / "warcio"
 SETTINGS = {"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0.5, "USER_AGENT": "xxgk-archive (test)"}
 WHEN = datetime(2026, 11, 22, 1, 2, 3, 456789, tzinfo=UTC)
+REVISITED = (datetime(2026, 12, 1, 8, tzinfo=UTC), datetime(2026, 12, 8, 8, tzinfo=UTC))
 
 
 def sha1_b32(data: bytes) -> str:
@@ -257,12 +258,34 @@ def test_revisit_records(server: ReplicaServer, page_urls: list[str], writer: Wa
     assert warc["WARC-Refers-To-Target-URI"] == page_urls[0]
     assert warc["WARC-Refers-To-Date"] == first.date
     assert warc["WARC-Date"] == "2026-12-01T00:00:00Z"  # warcio leaves out zero microseconds
-    assert warc["WARC-Payload-Digest"] == sha1_b32(body)
-    assert (warc["WARC-Payload-Digest"] == first.payload_digest) == (rule == "identical-payload-digest")
+    assert warc["WARC-Payload-Digest"] == first.payload_digest == ref.payload_digest
+    if rule == "normalized-text":  # the bytes of this fetch differ: their digest is kept beside
+        assert warc["XXGK-Received-Payload-Digest"] == sha1_b32(body) != first.payload_digest
+    else:
+        assert "XXGK-Received-Payload-Digest" not in warc
+    assert ref.problems == ()
     assert rec["statusline"] == "HTTP/1.1 200 OK"
     assert rec["headers"] == [(name, value.strip()) for name, value in response[3]]
     assert rec["body"] == b""  # the content is the referred record's
     assert warc["WARC-Block-Digest"] == sha1_b32(rec["block_head"])
+
+
+def test_identical_revisit_with_a_different_digest_is_reported(writer: WarcWriter) -> None:
+    first = writer.write_exchange(
+        "http://a.gov.cn/", request=("GET", [], b""), response=(200, "OK", "", [], b"one"), fetched_at=WHEN
+    )
+    ref = writer.write_revisit(
+        "http://a.gov.cn/",
+        first,
+        response=(200, "OK", "", []),
+        payload_digest=sha1_b32(b"two"),
+        fetched_at=WHEN,
+    )
+    writer.close()
+    rec = next(r for r in records(writer.root / ref.path) if r["type"] == "revisit")
+    assert rec["warc"]["WARC-Profile"] == REVISIT_PROFILES["normalized-text"]
+    assert rec["warc"]["XXGK-Received-Payload-Digest"] == sha1_b32(b"two")
+    assert any("different digest" in p for p in ref.problems)
 
 
 def test_hostile_url_and_headers_never_break_a_record(writer: WarcWriter) -> None:
@@ -538,12 +561,13 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def pywb_collection(
-    tmp_path: Path, server: ReplicaServer, page_urls: list[str]
+    tmp_path_factory: pytest.TempPathFactory, server: ReplicaServer, page_urls: list[str]
 ) -> Iterator[tuple[str, list[tuple[str, bytes, bool]]]]:
     """A pywb collection built from a written WARC and its CDXJ index, served by ``wayback`` on a
     free local port; yields the collection's base URL and (url, body, gzip-encoded) per page."""
+    tmp_path = tmp_path_factory.mktemp("pywb")
     archive = tmp_path / "archive"
     pages: list[tuple[str, bytes, bool]] = []
     with WarcWriter(archive, settings=SETTINGS, robots_obey=True) as w:
@@ -561,6 +585,18 @@ def pywb_collection(
             ref = w.write_exchange(url, request=request, response=response, fetched_at=WHEN)
             w.write_text(ref, url, "chrome-stripped text")
             pages.append((url, body, encoded))
+            # a re-crawl: unchanged bytes, then bytes changed by a hit counter but not the text
+            w.write_revisit(
+                url, ref, response=response[:4], payload_digest=ref.payload_digest, fetched_at=REVISITED[0]
+            )
+            w.write_revisit(
+                url,
+                ref,
+                response=response[:4],
+                payload_digest=sha1_b32(body + b"<!-- 13 -->"),
+                fetched_at=REVISITED[1],
+                profile="normalized-text",
+            )
     update_index(archive)
     compact_index(archive)
     root = tmp_path / "pywb"
@@ -594,16 +630,33 @@ def pywb_collection(
         proc.wait(10)
 
 
+def _replay(base: str, stamp: str, url: str) -> tuple[bytes, str]:
+    """The body pywb replays (``id_``: as archived, not rewritten) and its Memento-Datetime."""
+    request = urllib.request.Request(f"{base}/{stamp}id_/{url}", headers={"Accept-Encoding": "identity"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+        got: bytes = answer.read()
+        if answer.headers.get("Content-Encoding") == "gzip":
+            got = gzip.decompress(got)
+        return got, str(answer.headers.get("Memento-Datetime"))
+
+
 def test_pywb_replays_the_captured_pages(pywb_collection: tuple[str, list[tuple[str, bytes, bool]]]) -> None:
     base, pages = pywb_collection
-    for url, body, encoded in pages:
-        request = urllib.request.Request(
-            f"{base}/20261122010203id_/{url}", headers={"Accept-Encoding": "identity"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            assert answer.status == 200
-            got = answer.read()
-            if answer.headers.get("Content-Encoding") == "gzip":
-                got = gzip.decompress(got)
+    assert any(encoded for _, _, encoded in pages)
+    for url, body, _ in pages:
+        got, when = _replay(base, "20261122010203", url)
         assert got == body, url
-        assert encoded or answer.headers.get("Content-Type", "").startswith("text/html")
+        assert when == "Sun, 22 Nov 2026 01:02:03 GMT"
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["identical-payload-digest", "normalized-text"])
+def test_pywb_replays_a_revisit_from_its_original(
+    pywb_collection: tuple[str, list[tuple[str, bytes, bool]]], which: int
+) -> None:
+    base, pages = pywb_collection
+    moment = REVISITED[which]
+    for url, body, _ in pages:
+        got, when = _replay(base, moment.strftime("%Y%m%d%H%M%S"), url)
+        assert when == moment.strftime("%a, %d %b %Y %H:%M:%S GMT")  # the revisit was chosen
+        assert got == body, url  # and its content came from the record it refers to

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import socket
 import zlib
 from collections.abc import Mapping, Sequence
@@ -60,6 +61,7 @@ Response = tuple[int, str, str, Sequence[Header], bytes]
 ResponseHead = tuple[int, str, str, Sequence[Header]]
 
 _serial = itertools.count(1)
+_UNSAFE_IN_URI = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def _header_block(
 
 def _clean_uri(url: str, problems: list[str]) -> str:
     """A URI fit for a WARC header line: whitespace and control characters percent-encoded."""
+    if not _UNSAFE_IN_URI.search(url):
+        return url  # the usual case, without a loop over every character
     out = []
     for ch in url:
         if ord(ch) <= 0x20 or ord(ch) == 0x7F:
@@ -358,15 +362,28 @@ class WarcWriter:
         profile: RevisitRule = "identical-payload-digest",
     ) -> WarcRef:
         """A ``revisit`` record: this fetch's status line and headers, no body, naming the record
-        that holds the content (``WARC-Refers-To``, its target URI and date).
+        that holds the content (``WARC-Refers-To``, its target URI and date). ``refers_to`` is the
+        ``response`` record holding the bytes (not an earlier revisit of it).
 
-        ``identical-payload-digest``: ``payload_digest`` (of this fetch's body) equals the
-        referred record's. ``normalized-text``: the bytes differ but the normalised text does
-        not; ``payload_digest`` is still that of the bytes received this time (so it is honest),
-        and ``WARC-Profile`` is the project URI in ``REVISIT_PROFILES``."""
+        ``identical-payload-digest`` (the WARC 1.1 profile): ``payload_digest``, that of this
+        fetch's body, equals the referred record's. ``normalized-text`` (``WARC-Profile`` is the
+        project URI in ``REVISIT_PROFILES``): the bytes differ (a hit counter) but the normalised
+        text does not. Its ``WARC-Payload-Digest`` is the referred record's, because that is the
+        payload the record stands for and the digest by which pywb finds it to replay; the digest
+        of the bytes received this time is kept in ``XXGK-Received-Payload-Digest``. An
+        "identical" revisit whose digests differ is written as ``normalized-text`` and reported."""
         problems: list[str] = []
         if profile not in REVISIT_PROFILES:
             problems.append(f"unknown revisit rule {profile!r}, written as normalized-text")
+            profile = "normalized-text"
+        if (
+            profile == "identical-payload-digest"
+            and payload_digest
+            and payload_digest != refers_to.payload_digest
+        ):
+            problems.append(
+                "identical-payload-digest revisit with a different digest, written as normalized-text"
+            )
             profile = "normalized-text"
         uri = _clean_uri(url, problems)
         status, reason, protocol, headers = response
@@ -375,18 +392,21 @@ class WarcWriter:
         first = _clean_token(f"{protocol} {statusline}", problems, "the status line")
         raw, pairs = _header_block(first, headers, problems)
         http = _ReceivedHeaders(statusline, pairs, protocol, raw)
+        warc_headers = {
+            "WARC-Date": _warc_date(fetched_at),
+            "WARC-Profile": REVISIT_PROFILES[profile],
+            "WARC-Refers-To": refers_to.record_id,
+            "WARC-Refers-To-Target-URI": refers_to.target_uri or uri,
+            "WARC-Refers-To-Date": refers_to.date,
+            "WARC-Payload-Digest": refers_to.payload_digest or payload_digest,
+        }
+        if profile == "normalized-text" and payload_digest:
+            warc_headers["XXGK-Received-Payload-Digest"] = payload_digest
         record = self._builder.create_warc_record(
             uri,
             "revisit",
             http_headers=http,
-            warc_headers_dict={
-                "WARC-Date": _warc_date(fetched_at),
-                "WARC-Profile": REVISIT_PROFILES[profile],
-                "WARC-Refers-To": refers_to.record_id,
-                "WARC-Refers-To-Target-URI": refers_to.target_uri or uri,
-                "WARC-Refers-To-Date": refers_to.date,
-                "WARC-Payload-Digest": payload_digest or refers_to.payload_digest,
-            },
+            warc_headers_dict={name: value for name, value in warc_headers.items() if value},
         )
         path, offset, lengths = self._write([record])
         return WarcRef(
