@@ -387,6 +387,39 @@ def test_exclusive_names_skip_a_taken_one(tmp_path: Path, monkeypatch: pytest.Mo
     assert w.files == [f"warc/x-20260101000000000000-{os.getpid()}-{serial + 1:05d}.warc.gz"]
 
 
+def test_a_forked_writer_opens_its_own_file(tmp_path: Path) -> None:
+    w = WarcWriter(tmp_path, settings={}, robots_obey=True)
+    w.write_exchange(
+        "http://a.gov.cn/p", request=("GET", [], b""), response=(200, "OK", "", [], b"p"), fetched_at=WHEN
+    )
+    parent_file = w.current
+    pid = os.fork()
+    if pid == 0:  # the child writes with the writer it inherited
+        try:
+            w.write_exchange(
+                "http://a.gov.cn/c",
+                request=("GET", [], b""),
+                response=(200, "OK", "", [], b"c"),
+                fetched_at=WHEN,
+            )
+            w.close()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    w.write_exchange(
+        "http://a.gov.cn/p2", request=("GET", [], b""), response=(200, "OK", "", [], b"q"), fetched_at=WHEN
+    )
+    assert w.current == parent_file
+    w.close()
+    assert w.current is None
+    by_file = {
+        f.name: [r["warc"]["WARC-Target-URI"] for r in records(f) if r["type"] == "response"]
+        for f in (tmp_path / "warc").glob("*.warc.gz")
+    }
+    assert sorted(by_file.values()) == [["http://a.gov.cn/c"], ["http://a.gov.cn/p", "http://a.gov.cn/p2"]]
+    assert all(check(f).returncode == 0 for f in (tmp_path / "warc").glob("*.warc.gz"))
+
+
 def _half_record() -> bytes:
     out = BytesIO()
     writer = _WarcioWriter(out, gzip=True, warc_version="1.1")

@@ -198,6 +198,7 @@ class WarcWriter:
         self._rel = ""
         self._size = 0
         self._info_size = 0  # a file holding only its warcinfo is not rotated again
+        self._pid = os.getpid()
         self.files: list[str] = []  # every file this writer created, relative to root
 
     @property
@@ -248,12 +249,21 @@ class WarcWriter:
         return offset
 
     def _room_for(self, size: int) -> None:
+        if self._pid != os.getpid():
+            # inherited across fork: the file belongs to the parent, whose appends would interleave
+            self._fd, self._pid = -1, os.getpid()
         if self._fd < 0 or (self._size + size > self.max_bytes and self._size > self._info_size):
             self._open()
 
+    @property
+    def current(self) -> str | None:
+        """The file being written (relative to root), None when closed; the others in ``files``
+        are finished and can be indexed."""
+        return self._rel if self._fd >= 0 and self._pid == os.getpid() else None
+
     def close(self) -> None:
         """Close the current file (the next write opens a new one)."""
-        if self._fd >= 0:
+        if self._fd >= 0 and self._pid == os.getpid():
             if self.fsync:
                 os.fsync(self._fd)
             os.close(self._fd)
