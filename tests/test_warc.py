@@ -499,7 +499,14 @@ def test_sigkill_while_writing_then_cut(tmp_path: Path, server: ReplicaServer, p
             cwd=Path(__file__).resolve().parent.parent,
         )
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        time.sleep(0.2 + 0.15 * attempt)
+        # kill once it has written a while (a busy machine may start it late), at a moment that
+        # differs between attempts
+        for _ in range(600):
+            files = list((root / "warc").glob("*.warc.gz"))
+            if files and files[0].stat().st_size > 200_000:
+                break
+            time.sleep(0.05)
+        time.sleep(0.01 + 0.037 * attempt)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         (path,) = list((root / "warc").glob("*.warc.gz"))
