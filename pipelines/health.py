@@ -114,11 +114,19 @@ class SectionCounts:
     groups: dict[str, str] = field(default_factory=dict)
     documents: int = 0  # detail pages answered (archived or not)
     archived: int = 0  # of them, the ones that became (or already were) a document
-    no_title: int = 0
+    no_title: int = 0  # of the pages not in ``repeats``, the ones without a title; and so on
     no_date: int = 0
     no_body: int = 0
+    repeats: int = 0  # pages that failed last run too: old news, left out of the field shares
+    unreadable: int = 0  # empty or not HTML: a server's fault, not a template's; left out too
     lists: int = 0
+    linked: int = 0  # links to detail pages on the section's list pages (known pages included)
     challenges: int = 0
+
+    def produced(self) -> int:
+        """How many documents the section showed: archived, or linked from its lists (a re-crawl
+        does not fetch the pages the archive holds, but still finds them listed)."""
+        return max(self.archived, self.linked)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,11 +138,14 @@ class SectionCounts:
         groups = data.get("groups")
         if isinstance(groups, Mapping):
             out.groups = {str(k): str(v) for k, v in groups.items()}
-        for name in ("documents", "archived", "no_title", "no_date", "no_body", "lists", "challenges"):
+        for name in _COUNTERS:
             value = data.get(name)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 setattr(out, name, value)
         return out
+
+
+_COUNTERS = tuple(f for f in SectionCounts.__dataclass_fields__ if f != "groups")
 
 
 @dataclass(frozen=True)
@@ -171,9 +182,12 @@ def assess_run(
     runs (``previous``: the sections a last run produced documents in).
 
     - ``challenge_page``: answers that were challenge pages, per section.
-    - ``section_empty``: a section with ≥ ``min_documents`` documents before has none archived now.
-    - ``fields_missing``: in a section of ≥ ``min_documents`` pages, the share with a title, a date
-      or a body is below ``min_share`` (and at least two pages lack it).
+    - ``section_empty``: a section that produced ≥ ``min_documents`` documents before (archived, or
+      linked from its lists) produces none now: its lists link no page and nothing was archived, or
+      ≥ ``min_documents`` of its pages were fetched and not one became a document.
+    - ``fields_missing``: of the section's pages (≥ ``min_documents``, not counting the ones that
+      failed last run too, nor empty or non-HTML answers), the share with a title, a date or a
+      body is below ``min_share``, and at least two pages lack it.
     """
     problems: list[HealthProblem] = []
     for key in sorted(sections):
@@ -188,33 +202,36 @@ def assess_run(
                 )
             )
     for key in sorted(previous):
-        before = previous[key].archived or previous[key].documents
-        now = sections[key].archived if key in sections else 0
-        if before >= min_documents and now == 0:
+        before = previous[key].produced()
+        now = sections.get(key, SectionCounts())
+        silent = now.linked == 0 and now.archived == 0
+        failing = now.documents >= min_documents and now.archived == 0
+        if before >= min_documents and (silent or failing):
             problems.append(
                 HealthProblem(
                     "section_empty",
                     key,
-                    f"produced {before} documents last time, none now",
-                    {"previous": before, "documents": sections[key].documents if key in sections else 0},
+                    f"produced {before} documents last time, none now"
+                    + (f" ({now.documents} pages fetched, none archived)" if now.documents else ""),
+                    {"previous": before, "documents": now.documents, "linked": now.linked},
                 )
             )
     for key in sorted(sections):
         counts = sections[key]
-        if counts.documents < min_documents:
+        judged = counts.documents - counts.repeats - counts.unreadable
+        if judged < min_documents:
             continue
         for name, counter in FIELDS.items():
             lacking = getattr(counts, counter)
-            share = 1.0 - lacking / counts.documents
+            share = 1.0 - lacking / judged
             # One odd page is no template change, whatever share it makes in a small section.
             if share < min_share and lacking >= 2:
                 problems.append(
                     HealthProblem(
                         "fields_missing",
                         key,
-                        f"only {share:.0%} of {counts.documents} pages have a {name}"
-                        f" (minimum {min_share:.0%})",
-                        {"field": name, "share": round(share, 3), "documents": counts.documents},
+                        f"only {share:.0%} of {judged} pages have a {name} (minimum {min_share:.0%})",
+                        {"field": name, "share": round(share, 3), "documents": judged},
                     )
                 )
     return problems
@@ -237,7 +254,7 @@ def previous_sections(records: Iterable[Mapping[str, Any]]) -> dict[str, Section
             if key in found or not isinstance(data, Mapping):
                 continue
             counts = SectionCounts.from_dict(data)
-            if counts.archived or counts.documents:
+            if counts.produced() or counts.documents:
                 found[str(key)] = counts
     return found
 

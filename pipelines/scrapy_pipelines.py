@@ -40,6 +40,8 @@ from pipelines.workers import acquire_pool, release_pool
 logger = logging.getLogger(__name__)
 
 Item = PageItem | FailureItem
+#: Failures that say nothing of a template: the answer had no page in it at all.
+UNREADABLE = ("empty_body", "not_html")
 
 
 def _failure(item: PageItem, stage: str, reason: str, message: str) -> FailureItem:
@@ -92,6 +94,8 @@ class ArchivePipeline:
         # List URL -> its pattern groups: a detail URL that names no section (JTopCMS's
         # /content/YYYY/id.html) belongs to the list it was found on.
         self._list_groups: dict[str, dict[str, str]] = {}
+        # URLs whose page failed in the site's last run (read at open): failing again is no news.
+        self._failed_before: frozenset[str] = frozenset()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
@@ -105,7 +109,28 @@ class ArchivePipeline:
         self.run_id = f"{self.started_at:%Y%m%dT%H%M%SZ}-{name}"
         self.stats.set_value("xxgk/run_id", self.run_id)
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
+        self._failed_before = self._last_failures(name)
         self.pool.start()
+
+    def _last_failures(self, site: str) -> frozenset[str]:
+        """URLs of the pages that could not become documents in the site's last run."""
+        earlier = self._earlier_runs(site)
+        if not earlier:
+            return frozenset()
+        path = self.store.root / "failures" / f"{earlier[0].get('run_id')}.jsonl"
+        urls = set()
+        try:
+            lines = path.read_text("utf-8", errors="replace").splitlines()
+        except OSError:
+            return frozenset()
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a kill
+            if isinstance(record, dict) and record.get("stage") == "extract":
+                urls.add(str(record.get("url")))
+        return frozenset(urls)
 
     async def process_item(self, item: Item) -> Item:
         if isinstance(item, FailureItem):
@@ -151,6 +176,23 @@ class ArchivePipeline:
             counts = self.sections[key] = SectionCounts(groups=wanted)
         return counts
 
+    @staticmethod
+    def _detail_links(response: Response, spider: Spider) -> int:
+        """How many detail pages a list links, by the site's own patterns.
+
+        The spider reads the same links next (the response keeps its parsed tree): a re-crawl
+        requests only new pages, and this count is how the health check knows the section still
+        lists its known ones."""
+        links, site = getattr(spider, "links", None), getattr(spider, "site", None)
+        if not callable(links) or site is None:
+            return 0
+        found = set()
+        for url in links(response):
+            classified = site.classify(url)
+            if classified is not None and classified[0] == "detail":
+                found.add(url)
+        return len(found)
+
     def _tally(self, item: PageItem, outcome: Outcome) -> None:
         """Count a detail or list page in its section: what it lacked, whether it was a wall."""
         if item.kind not in ("detail", "list"):
@@ -173,6 +215,12 @@ class ArchivePipeline:
             return
         if outcome.status:
             counts.archived += 1
+        if item.url in self._failed_before and outcome.failure:
+            counts.repeats += 1
+            return
+        if outcome.failure in UNREADABLE:
+            counts.unreadable += 1
+            return
         for name in outcome.missing:
             setattr(counts, f"no_{name}", getattr(counts, f"no_{name}") + 1)
 
@@ -185,7 +233,9 @@ class ArchivePipeline:
         kind = request.meta.get("xxgk_kind")
         if kind == "list":
             # Before the spider's callback runs: known before any detail found on the list arrives.
-            self._list_groups[response.url] = dict(request.meta.get("xxgk_groups") or {})
+            groups = dict(request.meta.get("xxgk_groups") or {})
+            self._list_groups[response.url] = groups
+            self._section(groups).linked += self._detail_links(response, spider)
         if kind is None or kind in ("detail", "list", "attachment"):
             return  # robots.txt, or an answer the item pipeline checks in a worker
         reason = challenge_page(response.body)
