@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Crawled
+from conftest import REPO, Crawled, run_xxgk
 from crawler.cli import main
 from pipelines.archive.store import doc_id
 from pipelines.archive.verify import VerifyReport, verify_archive
 from pipelines.capture import Capture, archive_capture
 
+_HOLD = """
+import sys, time
+from pipelines.archive.lock import ArchiveLock
+ArchiveLock(sys.argv[1]).acquire()
+print("held", flush=True)
+time.sleep(600)
+"""
 SITE = "siping"
 REPORT_URL = "http://txqxxgk.siping.gov.cn/zsts/fgw_1/ndbg/202001/t20200105_1.html"
 NOTICE_URL = "http://txqxxgk.siping.gov.cn/zsts/fgw_1/tzgg/202003/t20200301_2.html"
@@ -236,6 +245,22 @@ def test_cli_exit_status_and_lines(made: Made, capsys: pytest.CaptureFixture[str
     assert lines[0].startswith("error: documents/siping/") and ": missing_version: " in lines[0]
     assert lines[-1].startswith("FAILED: ") and "1 errors" in lines[-1]
     assert main(["verify", "--archive", str(made.root / "nowhere")]) == 2
+
+
+def test_cli_says_when_a_crawl_holds_the_archive(made: Made) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(made.root)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = run_xxgk("verify", "--archive", str(made.root), timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 0
+    first, *_, last = result.stdout.splitlines()
+    assert first.startswith(f"note: a crawl holds this archive (pid {holder.pid} on ")
+    assert last.startswith("OK: ")
 
 
 @pytest.mark.crawl
