@@ -30,10 +30,18 @@ _MAX_CHALLENGE_BYTES = 256 * 1024
 # "请开启JavaScript并刷新该页". An article's shortest real page shows far more (title, date, footer).
 _MAX_VISIBLE = 400
 
-_ANY_MARKER = re.compile(
-    rb"document\.cookie|__jsl|\$_ts|_\$[a-zA-Z]{2}|acw_sc__|cf_chl|challenge-platform|<noscript"
-    rb"|_0x[0-9a-f]{4}",
-    re.IGNORECASE,
+# Byte strings one of which every challenge page holds (aliyun's acw_sc__ pages set document.cookie,
+# Cloudflare's load challenge-platform). Tested with ``in``: one case-insensitive regex of the
+# alternatives cost 0.4 ms on a 14 KB page, a sixth of its whole pipeline; these scans 0.05 ms.
+_MARKERS = (
+    b"document.cookie",
+    b"__jsl",
+    b"$_ts",
+    b"_$",
+    b"challenge-platform",
+    b"<noscript",
+    b"<NOSCRIPT",
+    b"_0x",
 )
 _SCRIPT = re.compile(rb"<script\b", re.IGNORECASE)
 _INVISIBLE = re.compile(
@@ -82,8 +90,8 @@ def challenge_page(body: bytes) -> str | None:
     in a ``<noscript>`` to turn JavaScript on. Pages that merely mention cookies or scripts, or
     redirect with a script without setting a cookie, are not challenges. Never raises.
     """
-    if not body or len(body) > _MAX_CHALLENGE_BYTES or not _ANY_MARKER.search(body):
-        return None  # the common case: one scan of the bytes in C
+    if not body or len(body) > _MAX_CHALLENGE_BYTES or not any(m in body for m in _MARKERS):
+        return None  # the common case: a few scans of the bytes in C
     if not _SCRIPT.search(body) or visible_bytes(body) > _MAX_VISIBLE:
         return None
     for pattern, reason in _WAF_MARKERS:
