@@ -160,9 +160,6 @@ def test_scrapy_cfg_has_the_scrapyd_deploy_target() -> None:
     assert cfg["deploy"]["project"] == "xxgk"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="pyproject.toml lacks [project.entry-points.scrapy] settings (asked of the lead)"
-)
 def test_egg_names_its_settings_for_scrapyd() -> None:
     # scrapyd finds a project's settings module through this entry point of the uploaded egg; with
     # [project] in pyproject.toml, setuptools ignores the one scrapyd-deploy's generated setup.py adds.
@@ -170,10 +167,6 @@ def test_egg_names_its_settings_for_scrapyd() -> None:
     assert project.get("entry-points", {}).get("scrapy", {}).get("settings") == "crawler.settings"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler/sites/__init__.py globs SITES_DIR on disk; importlib.resources would read a zip (asked)",
-)
 def test_site_definitions_load_from_a_zipped_egg(tmp_path: Path) -> None:
     # scrapyd puts the uploaded egg, a zip file, on sys.path without unpacking it: a crawl there has
     # spiders only if the site definitions are read as package resources.

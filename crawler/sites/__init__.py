@@ -12,6 +12,8 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,7 +116,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
     )
 
 
-def load_site(path: Path) -> Site:
+def load_site(path: Path | Traversable) -> Site:
     """Read one definition file."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -124,10 +126,14 @@ def load_site(path: Path) -> Site:
 
 
 @cache
-def all_sites(directory: Path = SITES_DIR) -> dict[str, Site]:
-    """Every definition in ``directory`` by name (cached: definitions do not change at run time)."""
+def all_sites(directory: Path | None = None) -> dict[str, Site]:
+    """Every definition in ``directory`` (default: this package's) by name (cached: definitions do
+    not change at run time). Read as package resources, so that they are found inside the zipped egg
+    scrapyd runs as well as in a checkout."""
+    root: Path | Traversable = directory if directory is not None else resources.files(__name__)
     sites: dict[str, Site] = {}
-    for path in sorted(directory.glob("*.toml")):
+    entries = sorted((e for e in root.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name)
+    for path in entries:
         site = load_site(path)
         if site.name in sites:
             raise SiteDefinitionError(f"{path}: duplicate site name {site.name!r}")
