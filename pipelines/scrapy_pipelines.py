@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 Item = PageItem | FailureItem
 #: Failures that say nothing of a template: the answer had no page in it at all.
 UNREADABLE = ("empty_body", "not_html")
+#: How far back a section's last production is looked for: a month of daily runs. A section broken
+#: for longer is no longer reported (its owner has had a month of mails).
+EARLIER_RUNS = 30
 
 
 def _failure(item: PageItem, stage: str, reason: str, message: str) -> FailureItem:
@@ -114,7 +117,7 @@ class ArchivePipeline:
 
     def _last_failures(self, site: str) -> frozenset[str]:
         """URLs of the pages that could not become documents in the site's last run."""
-        earlier = self._earlier_runs(site)
+        earlier = self._earlier_runs(site, limit=1)
         if not earlier:
             return frozenset()
         path = self.store.root / "failures" / f"{earlier[0].get('run_id')}.jsonl"
@@ -309,10 +312,12 @@ class ArchivePipeline:
         self.stats.set_value("xxgk/health/problems", [problem_line(p) for p in problems])
         return health_record(self.sections, problems)
 
-    def _earlier_runs(self, site: str) -> list[dict[str, Any]]:
-        """The site's earlier run records, newest first (an unreadable one is skipped)."""
-        records = []
+    def _earlier_runs(self, site: str, limit: int = EARLIER_RUNS) -> list[dict[str, Any]]:
+        """The site's latest ``limit`` earlier run records, newest first (unreadable ones skipped)."""
+        records: list[dict[str, Any]] = []
         for path in sorted((self.store.root / "runs").glob(f"*Z-{site}.json"), reverse=True):
+            if len(records) >= limit:
+                break
             if path.stem == self.run_id:
                 continue
             try:
