@@ -92,7 +92,8 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     result = None
     # A 200 that is an anti-bot wall is no page of the site: its bytes are kept as evidence, never
     # archived as a document (its "text" would be a script, and would replace the real version).
-    challenge = challenge_page(capture.body) if capture.kind in ("detail", "list") else None
+    # An attachment too: a wall answers a PDF's URL with its HTML page.
+    challenge = challenge_page(capture.body)
     if capture.kind == "detail" and challenge is None:
         result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
         raw = store.put_compressed(result.raw)
@@ -109,7 +110,7 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
             "size": raw.size,
         },
     )
-    counter = "lists" if capture.kind == "list" else "documents"
+    counter = {"list": "lists", "attachment": "attachments"}.get(capture.kind, "documents")
     if challenge is not None:
         record = failure_record(capture, "extract", "challenge_page", challenge, raw.sha256)
         store.record_failure(capture.run_id, record)

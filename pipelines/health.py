@@ -43,6 +43,7 @@ _MARKERS = (
     b"<NOSCRIPT",
     b"_0x",
 )
+_LEADING = b"\xef\xbb\xbf \t\r\n"  # a BOM and blank lines may come before the markup
 _SCRIPT = re.compile(rb"<script\b", re.IGNORECASE)
 _INVISIBLE = re.compile(
     rb"<(script|style|noscript|template|textarea)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
@@ -90,7 +91,9 @@ def challenge_page(body: bytes) -> str | None:
     in a ``<noscript>`` to turn JavaScript on. Pages that merely mention cookies or scripts, or
     redirect with a script without setting a cookie, are not challenges. Never raises.
     """
-    if not body or len(body) > _MAX_CHALLENGE_BYTES or not any(m in body for m in _MARKERS):
+    if not body or len(body) > _MAX_CHALLENGE_BYTES or not body[:1024].lstrip(_LEADING).startswith(b"<"):
+        return None  # not markup at all: a file (PDF, Word, an image), or a page too long to be one
+    if not any(m in body for m in _MARKERS):
         return None  # the common case: a few scans of the bytes in C
     if not _SCRIPT.search(body) or visible_bytes(body) > _MAX_VISIBLE:
         return None

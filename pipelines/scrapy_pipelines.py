@@ -198,6 +198,8 @@ class ArchivePipeline:
 
     def _tally(self, item: PageItem, outcome: Outcome) -> None:
         """Count a detail or list page in its section: what it lacked, whether it was a wall."""
+        if item.kind == "attachment" and outcome.challenge:
+            self._section(item.groups).challenges += 1
         if item.kind not in ("detail", "list"):
             return
         groups = item.groups

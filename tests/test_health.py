@@ -177,6 +177,38 @@ def test_visible_bytes_ignores_scripts_styles_and_tags() -> None:
     assert visible_bytes(RUISHU) == 0
 
 
+def test_a_challenge_answer_is_a_failure_with_its_bytes_never_a_document(tmp_path: Path) -> None:
+    """Through the worker's own function, for each kind of capture (a PDF's URL walled too)."""
+    from pipelines.capture import Capture, archive_capture, store_for
+
+    for kind in ("detail", "list", "attachment"):
+        capture = Capture(
+            url=f"http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/{kind}.html",
+            site="siping",
+            kind=kind,
+            fetched_at="2024-01-01T00:00:00Z",
+            status=200,
+            headers={"Content-Type": "text/html"},
+            body=RUISHU,
+            http_charset=None,
+            referer=None,
+            groups={"unit": "fgw_12305", "column": "ndbg"},
+            profile=None,
+            hints={},
+            archive=str(tmp_path),
+            fsync=False,
+            run_id="20240101T000000Z-siping",
+        )
+        outcome = archive_capture(capture, defer_attachments=True)
+        assert (outcome.failure, outcome.challenge) == ("challenge_page", "ruishu $_ts obfuscated script")
+    store = store_for(str(tmp_path), False)
+    store.close()
+    failures = Archive(tmp_path).failures()
+    assert [f["reason"] for f in failures] == ["challenge_page"] * 3
+    assert {store.read_raw(f["raw_sha256"]) for f in failures} == {RUISHU}
+    assert store.iter_documents() == []
+
+
 # --- assessing a run --------------------------------------------------------------------------------
 
 
