@@ -83,6 +83,9 @@ class UnknownSiteError(ValueError):
 
 #: Exit statuses of ``xxgk crawl`` (docs/operations.md): cron and systemd act on them.
 EXIT_FINISHED, EXIT_UNFINISHED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+# A site's health check failed (a section went silent, fields went missing, a challenge wall):
+# the crawl finished, but cron should mail the owner.
+EXIT_UNHEALTHY = 4
 
 
 def _lock_wanted(options: dict[str, Any]) -> bool:
@@ -111,7 +114,10 @@ def run_crawl(sites: Sequence[str], *, archive: Path, **options: Any) -> int:
         lock.release()
     print(format_summary(results, archive))
     finished = all(stats.get("finish_reason") == "finished" for _name, stats in results)
-    return EXIT_FINISHED if finished else EXIT_UNFINISHED
+    healthy = all(stats.get("xxgk/health/ok", True) for _name, stats in results)
+    if not finished:
+        return EXIT_UNFINISHED
+    return EXIT_FINISHED if healthy else EXIT_UNHEALTHY
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -121,7 +127,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         replica=args.replica,
         profile=args.profile,
         spider_args=dict(args.arg or []),
-        settings_overrides=dict(args.set or []),
+        # --full: every list page walked and every page asked for (still conditionally), as on a
+        # first crawl; the default re-crawl walks lists until nothing is new and revisits a share.
+        settings_overrides={
+            **({"XXGK_INCREMENTAL_LISTS": "False"} if args.full else {}),
+            **dict(args.set or []),
+        },
     )
 
 
@@ -206,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=["polite", "replica", "bench"],
         help="settings profile (default: polite; replica with --replica)",
+    )
+    crawl.add_argument(
+        "--full",
+        action="store_true",
+        help="walk every list page and ask for every page held (default: lists until nothing is new, "
+        "and a rotating share of the pages held)",
     )
     crawl.add_argument(
         "-a",

@@ -39,6 +39,16 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # Real URLs are fetched from a replica when XXGK_HOST_MAP / XXGK_REPLICA say so (see handlers.py).
+# A re-crawl asks "changed since?" for the pages the archive holds (If-None-Match / If-Modified-Since);
+# an unchanged page costs a 304 with no body. XXGK_CONDITIONAL = False turns it off.
+DOWNLOADER_MIDDLEWARES = {"crawler.conditional.ConditionalRequestMiddleware": 560}
+XXGK_CONDITIONAL = True
+# On a re-crawl, lists are walked only until a page brings nothing new, and a rotating share of the
+# pages held is revalidated each run (every page once in 1/share runs). XXGK_INCREMENTAL_LISTS = False
+# (`xxgk crawl --full`) walks every list and asks for every page.
+XXGK_INCREMENTAL_LISTS = True
+XXGK_REVISIT_SHARE = 0.1
+
 DOWNLOAD_HANDLERS = {
     "http": "crawler.handlers.HostMapDownloadHandler",
     "https": "crawler.handlers.HostMapDownloadHandler",

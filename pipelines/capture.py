@@ -89,6 +89,8 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     """Archive one response: raw bytes always; a document version for details and attachments
     (an attachment's text extracted and parsed like a page's when it has any)."""
     store = store_for(capture.archive, capture.fsync)
+    if capture.status == 304:
+        return _not_modified(store, capture)
     result = None
     # A 200 that is an anti-bot wall is no page of the site: its bytes are kept as evidence, never
     # archived as a document (its "text" would be a script, and would replace the real version).
@@ -200,3 +202,21 @@ def missing_fields(result: PageResult | None) -> tuple[str, ...]:
     if not page.text.strip():
         missing.append("body")
     return tuple(missing)
+
+
+def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
+    """A 304 to a conditional request: the page is as archived. The capture line records that it was
+    asked and found unchanged (no bytes came); no version is added."""
+    store.record_capture(
+        capture.run_id,
+        {
+            "url": capture.url,
+            "kind": capture.kind,
+            "status": 304,
+            "sha256": None,
+            "fetched_at": capture.fetched_at,
+            "size": 0,
+        },
+    )
+    counter = {"detail": "documents", "attachment": "attachments"}.get(capture.kind, "lists")
+    return Outcome(counter, status="unchanged" if counter != "lists" else None)

@@ -217,6 +217,10 @@ def assess_run(
         now = sections.get(key, SectionCounts())
         silent = now.linked == 0 and now.archived == 0
         failing = now.documents >= min_documents and now.archived == 0
+        # "(site)" holds pages reached from no section (a re-crawl's revisits of pages without unit
+        # or column in their URL); how many land there says nothing about the portal.
+        if key == SITE_SECTION and not failing:
+            continue
         if before >= min_documents and (silent or failing):
             problems.append(
                 HealthProblem(

@@ -35,6 +35,7 @@ from pipelines.health import (
     previous_sections,
     section_key,
 )
+from pipelines.withdrawals import GONE, withdraw
 from pipelines.workers import acquire_pool, release_pool
 
 logger = logging.getLogger(__name__)
@@ -282,6 +283,11 @@ class ArchivePipeline:
 
     def _record_failure(self, item: FailureItem) -> None:
         raw_sha = self.store.put_raw(item.body).sha256 if item.body is not None else None
+        if item.status in GONE and withdraw(
+            self.store, item.site, item.url, status=item.status, seen_at=item.fetched_at or ""
+        ):
+            # A page the archive holds is gone: a withdrawn version, counted as such (still a failure).
+            self.stats.inc_value("xxgk/documents/withdrawn")
         self._count_failure(item.reason)
         # The same fields as the failures the workers record (pipelines.capture.failure_record).
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
@@ -396,7 +402,7 @@ def run_record(
         },
         "pages_fetched": count("response_received_count"),
         "bytes_downloaded": count("downloader/response_bytes"),
-        "documents": {k: count(f"xxgk/documents/{k}") for k in ("new", "changed", "unchanged")},
+        "documents": {k: count(f"xxgk/documents/{k}") for k in ("new", "changed", "unchanged", "withdrawn")},
         "attachments": {k: count(f"xxgk/attachments/{k}") for k in ("new", "changed", "unchanged")},
         "lists": count("xxgk/lists"),
         "failures": count("xxgk/failures"),

@@ -7,10 +7,12 @@ becomes a FailureItem, so the archive records it and the crawl goes on.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -91,6 +93,7 @@ class PortalSpider(Spider):
         self.attachment_extensions = get_profile(dict(self.site.extract)).attachment_extensions
         self._file_attribute = file_attribute_pattern(self.attachment_extensions)
         self._known: frozenset[str] | None = None
+        self._revisit: tuple[int, int] | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -102,6 +105,22 @@ class PortalSpider(Spider):
             classified = self.site.classify(url)
             kind = classified[0] if classified else "start"
             yield self._request(url, "start" if kind not in self.site.follow else kind, None, {})
+        # A re-crawl revalidates the pages it holds that are due this run, wherever they are listed
+        # (conditional requests: an unchanged page costs a 304).
+        if self.incremental:
+            for url in sorted(self.known):
+                if not self.due(url):
+                    continue
+                classified = self.site.classify(url)
+                if classified is None:
+                    yield Request(
+                        url,
+                        callback=self.parse_attachment,
+                        errback=self.on_error,
+                        meta={"xxgk_kind": "attachment", "xxgk_referer": None, "xxgk_groups": {}},
+                    )
+                elif classified[0] == "detail" and self.in_scope(classified[1]):
+                    yield self._request(url, "detail", None, classified[1])
 
     # Navigation -------------------------------------------------------------------------------
 
@@ -151,6 +170,33 @@ class PortalSpider(Spider):
         enabled = crawler.settings.getbool("XXGK_INCREMENTAL_LISTS", True) if crawler is not None else False
         return enabled and bool(self.known)
 
+    def due(self, url: str) -> bool:
+        """Whether a page the archive holds is to be fetched again this run.
+
+        A re-crawl revalidates a rotating share of the pages it holds (``XXGK_REVISIT_SHARE``, default
+        0.1: every page once in ten runs), so that edits and withdrawals are found without asking the
+        portal for every page every time; pages on the list pages walked are new ones, always fetched.
+        """
+        if self._revisit is None:
+            share = self.crawler.settings.getfloat("XXGK_REVISIT_SHARE", 0.1)
+            period = max(1, round(1 / share)) if share > 0 else 0
+            archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
+            runs = len(list((archive / "runs").glob(f"*-{self.name}.json")))
+            self._revisit = (period, runs % period if period else 0)
+        period, turn = self._revisit
+        if period == 0:
+            return False
+        return int(hashlib.sha1(url.encode("utf-8")).hexdigest()[:8], 16) % period == turn
+
+    def wanted(self, url: str) -> bool:
+        """A URL to request from a page: anything new. Pages the archive holds are requested at the
+        start of a re-crawl when due (``start``), not where they are linked."""
+        if not self.incremental or url not in self.known:
+            return True
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("xxgk/revisit/skipped")
+        return False
+
     def follow_links(self, response: Response, kind: str) -> Iterator[Request]:
         wanted = self.site.follow.get(kind, ())
         found: list[tuple[str, str, dict[str, str]]] = []
@@ -167,6 +213,8 @@ class PortalSpider(Spider):
         for url, target, groups in found:
             pagination = target == "list" and kind == "list" and self.incremental
             if pagination and (not walk_on or not self.is_next_page(response.url, url)):
+                continue
+            if target == "detail" and not self.wanted(url):
                 continue
             yield self._request(url, target, response.url, groups)
         if kind == "list" and walk_on:
@@ -193,7 +241,7 @@ class PortalSpider(Spider):
             return
         seen: set[str] = set()
         for url in self._attachment_links(response):
-            if url not in seen and self.site.classify(url) is None:
+            if url not in seen and self.site.classify(url) is None and self.wanted(url):
                 seen.add(url)
                 yield Request(
                     url,
