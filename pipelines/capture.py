@@ -110,6 +110,11 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
             "sha256": raw.sha256,
             "fetched_at": capture.fetched_at,
             "size": raw.size,
+            # What a later run needs to write an attachment's document if this run is cut off
+            # before its after-crawl stage (pipelines.scrapy_pipelines recovers them).
+            "site": capture.site,
+            "content_type": capture.headers.get("Content-Type"),
+            "referer": capture.referer,
         },
     )
     counter = {"list": "lists", "attachment": "attachments"}.get(capture.kind, "documents")

@@ -24,6 +24,9 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
+from pipelines.archive.files import atomic_write
+from pipelines.archive.lock import lock_holder
+from pipelines.archive.store import doc_id
 from pipelines.capture import Capture, Outcome, archive_capture, derive_attachment, failure_record, store_for
 from pipelines.health import (
     HealthProblem,
@@ -101,6 +104,8 @@ class ArchivePipeline:
         # URLs whose page failed in the site's last run (read at open): failing again is no news.
         self._failed_before: frozenset[str] = frozenset()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        self._finish_reason: str | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
@@ -114,7 +119,52 @@ class ArchivePipeline:
         self.stats.set_value("xxgk/run_id", self.run_id)
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
         self._failed_before = self._last_failures(name)
+        self._mark_running(name)
+        self._deferred.extend(self._unfinished_attachments(name))
         self.pool.start()
+
+    def _unfinished_attachments(self, site: str) -> list[tuple[Capture, str]]:
+        """Attachments an earlier run stored the bytes of but was cut off (killed) before writing
+        their documents: they join this run's after-crawl stage, so that nothing fetched is lost."""
+        profile, hints = self._site_data(site)
+        pending: dict[str, tuple[Capture, str]] = {}
+        for path in sorted((self.store.root / "runs").glob(f"*-{site}.captures.jsonl")):
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # a line cut by a kill
+                if entry.get("kind") != "attachment" or not entry.get("sha256") or entry.get("status") != 200:
+                    continue
+                url = str(entry["url"])
+                if self.store.versions(site, doc_id(url)):
+                    pending.pop(url, None)
+                    continue
+                capture = Capture(
+                    url=url,
+                    site=site,
+                    kind="attachment",
+                    fetched_at=str(entry.get("fetched_at") or ""),
+                    status=200,
+                    headers={"Content-Type": str(entry["content_type"])} if entry.get("content_type") else {},
+                    body=b"",
+                    http_charset=None,
+                    referer=entry.get("referer"),
+                    groups={},
+                    profile=profile,
+                    hints=hints,
+                    archive=self.archive,
+                    fsync=self.fsync,
+                    run_id=self.run_id,
+                )
+                pending[url] = (capture, str(entry["sha256"]))
+        if pending:
+            self.stats.set_value("xxgk/derive/recovered", len(pending))
+        return list(pending.values())
 
     def _last_failures(self, site: str) -> frozenset[str]:
         """URLs of the pages that could not become documents in the site's last run."""
@@ -293,8 +343,39 @@ class ArchivePipeline:
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
+    def _running_marker(self, site: str) -> Path:
+        return self.store.root / "jobs" / f"{site}.running"
+
+    def _mark_running(self, site: str) -> None:
+        """Note that a crawl of ``site`` is under way; a marker left by an earlier run means that run
+        was cut off (killed, power lost): this run resumes it (the spider walks every list and
+        fetches every page the archive lacks; see PortalSpider.resuming)."""
+        holder = lock_holder(self.store.root)
+        if holder is not None and holder.pid != os.getpid():
+            return  # another run holds the archive: this one writes nothing (archive_lock closes it)
+        marker = self._running_marker(site)
+        try:
+            cut_off = marker.read_text(encoding="utf-8").strip()
+        except OSError:
+            cut_off = ""
+        if cut_off:
+            self.stats.set_value("xxgk/resume_of", cut_off)
+        atomic_write(marker, self.run_id.encode("utf-8"), fsync=self.fsync)
+
+    def engine_stopped(self) -> None:
+        """A crawl that finished removes its marker; one stopped any other way leaves it, and the
+        next run resumes."""
+        spider = self.crawler.spider
+        if spider is not None and self._finish_reason == "finished":
+            self._running_marker(spider.name).unlink(missing_ok=True)
+
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """After the crawl: the deferred attachments' documents, then the run record."""
+        self._finish_reason = reason
+        if reason == "archive_locked":
+            # Another run holds the archive (crawler/extensions/archive_lock.py): write nothing.
+            await release_pool(self.pool)
+            return
         try:
             await self.derive_attachments()
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -94,6 +95,7 @@ class PortalSpider(Spider):
         self._file_attribute = file_attribute_pattern(self.attachment_extensions)
         self._known: frozenset[str] | None = None
         self._revisit: tuple[int, int] | None = None
+        self._seen_before: frozenset[str] | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -163,12 +165,37 @@ class PortalSpider(Spider):
         return self._known
 
     @property
+    def seen_before(self) -> frozenset[str]:
+        """What a list page may link without being "new": the pages held, and the pages that failed in
+        the site's last run (a page answering 500 run after run must not keep every walk going)."""
+        if self._seen_before is None:
+            failed: set[str] = set()
+            archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
+            runs = sorted((archive / "failures").glob(f"*-{self.name}.jsonl"))
+            if runs:
+                for line in runs[-1].read_text(encoding="utf-8", errors="replace").splitlines():
+                    try:
+                        failed.add(str(json.loads(line)["url"]))
+                    except (ValueError, KeyError, TypeError):
+                        continue
+            self._seen_before = self.known | failed
+        return self._seen_before
+
+    @property
+    def resuming(self) -> bool:
+        """This run picks up a crawl that was cut off (its marker was left; see ArchivePipeline):
+        every list is walked again, and only the pages the archive lacks are fetched."""
+        crawler = getattr(self, "crawler", None)
+        stats = crawler.stats if crawler is not None else None
+        return bool(stats.get_value("xxgk/resume_of")) if stats is not None else False
+
+    @property
     def incremental(self) -> bool:
         """Walk lists only as far as they bring new pages: on a re-crawl, unless switched off
-        (``XXGK_INCREMENTAL_LISTS = False`` walks every list page every time)."""
+        (``XXGK_INCREMENTAL_LISTS = False`` walks every list page every time) or resuming."""
         crawler = getattr(self, "crawler", None)
         enabled = crawler.settings.getbool("XXGK_INCREMENTAL_LISTS", True) if crawler is not None else False
-        return enabled and bool(self.known)
+        return enabled and bool(self.known) and not self.resuming
 
     def due(self, url: str) -> bool:
         """Whether a page the archive holds is to be fetched again this run.
@@ -191,7 +218,7 @@ class PortalSpider(Spider):
     def wanted(self, url: str) -> bool:
         """A URL to request from a page: anything new. Pages the archive holds are requested at the
         start of a re-crawl when due (``start``), not where they are linked."""
-        if not self.incremental or url not in self.known:
+        if not (self.incremental or self.resuming) or url not in self.known:
             return True
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("xxgk/revisit/skipped")
@@ -207,7 +234,7 @@ class PortalSpider(Spider):
         walk_on = True
         if kind == "list" and self.incremental:
             # Lists are newest first: a page that brings no page the archive lacks ends the walk.
-            walk_on = any(k == "detail" and url not in self.known for url, k, _g in found)
+            walk_on = any(k == "detail" and url not in self.seen_before for url, k, _g in found)
             if not walk_on and self.crawler.stats is not None:
                 self.crawler.stats.inc_value("xxgk/lists/walk_stopped")
         for url, target, groups in found:
