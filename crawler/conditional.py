@@ -33,6 +33,14 @@ class ConditionalRequestMiddleware:
         return self._known[site]
 
     def process_request(self, request: Request) -> None:
+        asked_for = request.meta.get("xxgk_conditional_for")
+        if asked_for is not None and asked_for != request.url:
+            # A redirect copied the validators of the old address onto the new one: they are not
+            # its validators, and a 304 would leave the moved page unarchived.
+            for name in (b"If-None-Match", b"If-Modified-Since"):
+                if name in request.headers:
+                    del request.headers[name]
+            del request.meta["xxgk_conditional_for"]
         if request.method != "GET" or request.meta.get("xxgk_unconditional"):
             return
         validators = self._validators().get(request.url)
@@ -42,6 +50,7 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-None-Match", validators.etag.encode("latin-1"))
         if validators.last_modified:
             request.headers.setdefault(b"If-Modified-Since", validators.last_modified.encode("latin-1"))
+        request.meta["xxgk_conditional_for"] = request.url
         allowed = list(request.meta.get("handle_httpstatus_list", []))
         if 304 not in allowed:
             request.meta["handle_httpstatus_list"] = [*allowed, 304]

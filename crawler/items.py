@@ -34,6 +34,8 @@ class PageItem:
     """The list or detail page this URL was found on."""
     groups: dict[str, str] = field(default_factory=dict)
     """Named groups of the site pattern that matched (``unit``, ``column``, …)."""
+    redirected_from: list[str] = field(default_factory=list)
+    """URLs that redirected here, first asked first (a page moved by the portal)."""
 
 
 @dataclass

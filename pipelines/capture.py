@@ -16,6 +16,7 @@ from pipelines.archive.record import Fetched, attachment_document, page_document
 from pipelines.archive.store import ArchiveStore, BlobRef
 from pipelines.health import challenge_page
 from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
+from pipelines.withdrawals import move
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Capture:
     archive: str
     fsync: bool
     run_id: str
+    redirected_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,12 @@ def _archive_document(
             failure_record(capture, "archive", "schema_invalid", "; ".join(errors[:5]), raw.sha256),
         )
         return Outcome(counter, failure="schema_invalid", missing=missing_fields(result))
+    if capture.redirected_from:
+        doc["redirected_from"] = list(capture.redirected_from)
     status, _version = store.save_document(doc)
+    for old_url in capture.redirected_from:
+        # The page moved: its old address's history stays, and its latest version says where to.
+        move(store, capture.site, old_url, to=capture.url, seen_at=capture.fetched_at)
     # An attachment's extraction problems travel with the outcome, as a page's do with its failure.
     problems = attachment.file.problems if attachment and attachment.file.kind != "image" else ()
     return Outcome(counter, status=status, problems=problems, missing=missing_fields(result))

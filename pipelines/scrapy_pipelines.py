@@ -207,6 +207,7 @@ class ArchivePipeline:
             archive=self.archive,
             fsync=self.fsync,
             run_id=self.run_id,
+            redirected_from=tuple(item.redirected_from),
         )
         try:
             outcome = await self.pool.run(archive_capture, capture, self.defer_attachments)

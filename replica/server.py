@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from replica.corpus import Corpus
 from replica.pages import Page, Responder
@@ -90,8 +91,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, *, head: bool) -> None:
         replica = self.server.replica
         host = self.headers.get("Host", "")
+        moved = replica._moves.get((host, self.path.split("?", 1)[0]))
+        if moved is not None:
+            replica.requests.append(RequestRecord(self.command, host, self.path, 301, {}))
+            self.send_response(301)
+            self.send_header("Location", moved)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        served_host, served_path = replica._moved_to.get(
+            (host, self.path.split("?", 1)[0]), (host, self.path)
+        )
         try:
-            page = replica.responder.respond(host, self.path, own_address=replica.address)
+            page = replica.responder.respond(served_host, served_path, own_address=replica.address)
         except Exception:  # a replica bug answers 500 and is kept for the tests to see
             page = Page(500, "text/plain; charset=utf-8", b"replica error\n")
             replica.errors.append(traceback.format_exc())
@@ -162,6 +174,8 @@ class ReplicaServer:
     def __init__(self, corpus: Corpus, port: int = 0) -> None:
         self.corpus = corpus
         self.responder = Responder(corpus)
+        self._moves: dict[tuple[str, str], str] = {}
+        self._moved_to: dict[tuple[str, str], tuple[str, str]] = {}
         self.requests = RequestLog()
         self.counters = _Counters()
         self.errors: list[str] = []  # tracebacks of requests the replica failed to answer
@@ -214,6 +228,13 @@ class ReplicaServer:
     def remove(self, url: str) -> None:
         """From now on the URL answers 404."""
         self.corpus.remove(url)
+
+    def move(self, url: str, to: str) -> None:
+        """From now on ``url`` answers 301 to ``to`` (a real URL of the same host), which serves what
+        ``url`` served: a page moved by a portal's redesign."""
+        old, new = urlsplit(url), urlsplit(to)
+        self._moves[(old.netloc, old.path)] = to
+        self._moved_to[(new.netloc, new.path)] = (old.netloc, old.path)
 
     def set_template(self, site: str, column: str, template: str) -> None:
         """From now on the detail pages of the site's column come in ``template``: ``broken`` moves

@@ -71,3 +71,20 @@ def test_a_page_gone_is_marked_withdrawn_never_deleted(tmp_path: Path) -> None:
     run = max(archive.runs(), key=lambda r: r["run_id"])
     assert run["documents"]["withdrawn"] == 1
     assert "crawl summary" in result.stdout
+
+
+def test_a_moved_page_keeps_its_history(tmp_path: Path) -> None:
+    corpus = Corpus(seed=7, pages=150)
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(corpus) as server:
+        crawl(archive.root, server, "siping")
+        old = next(t for t in corpus.documents() if t.site == "siping" and t.kind == "report" and not t.fault)
+        new_url = old.url.replace(".html", "_1.html")
+        server.move(old.url, new_url)
+        crawl(archive.root, server, "siping", "--full")
+    moved = archive.latest(new_url, "siping")
+    assert moved is not None, "the page at its new address was not archived"
+    assert moved["redirected_from"] == [old.url]
+    history = archive.versions(old.url, "siping")
+    assert len(history) == 2 and history[-1]["moved_to"]["url"] == new_url
+    assert history[-1]["text"] == history[0]["text"] == moved["text"]

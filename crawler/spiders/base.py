@@ -324,6 +324,7 @@ class PortalSpider(Spider):
             http_charset=charset,
             referer=meta.get("xxgk_referer"),
             groups=dict(meta.get("xxgk_groups") or {}),
+            redirected_from=[str(u) for u in meta.get("redirect_urls") or []],
         )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
