@@ -8,6 +8,7 @@ the archive also writes the failures record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -36,6 +37,9 @@ class PageItem:
     """Named groups of the site pattern that matched (``unit``, ``column``, …)."""
     redirected_from: list[str] = field(default_factory=list)
     """URLs that redirected here, first asked first (a page moved by the portal)."""
+    exchange: dict[str, Any] | None = None
+    """The HTTP exchange as it crossed the wire (request line and headers, status line, headers, body
+    when it was content-encoded), for the archive's WARC records (``crawler/exchange.py``)."""
 
 
 @dataclass

@@ -41,7 +41,13 @@ LOG_LEVEL = "INFO"
 # Real URLs are fetched from a replica when XXGK_HOST_MAP / XXGK_REPLICA say so (see handlers.py).
 # A re-crawl asks "changed since?" for the pages the archive holds (If-None-Match / If-Modified-Since);
 # an unchanged page costs a 304 with no body. XXGK_CONDITIONAL = False turns it off.
-DOWNLOADER_MIDDLEWARES = {"crawler.conditional.ConditionalRequestMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.conditional.ConditionalRequestMiddleware": 560,
+    # Next to the downloader: sees each exchange before the body is decoded (WARC capture).
+    "crawler.exchange.ExchangeCaptureMiddleware": 950,
+}
+# Every exchange kept as WARC/1.1 records (warc/*.warc.gz, indexed in warc/index.cdxj).
+XXGK_WARC = True
 XXGK_CONDITIONAL = True
 # On a re-crawl, lists are walked only until a page brings nothing new, and a rotating share of the
 # pages held is revalidated each run (every page once in 1/share runs). XXGK_INCREMENTAL_LISTS = False

@@ -8,12 +8,16 @@ processes (atomic renames, versions created exclusively, single-write appends).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
-from pipelines.archive.store import ArchiveStore, BlobRef
+from pipelines.archive.store import ArchiveStore, BlobRef, doc_id
+from pipelines.archive.warc import WarcRef
 from pipelines.health import challenge_page
 from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
 from pipelines.withdrawals import move
@@ -39,6 +43,13 @@ class Capture:
     fsync: bool
     run_id: str
     redirected_from: tuple[str, ...] = ()
+    # The wire exchange (crawler/exchange.py) and what the WARC files' warcinfo says of the crawl;
+    # without an exchange nothing goes to WARC (XXGK_WARC off, or a capture from elsewhere).
+    exchange: dict[str, Any] | None = None
+    warcinfo: dict[str, Any] | None = None
+    # The WARC record an attachment's exchange was written to during the crawl (its document is
+    # written after it).
+    warc_ref: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class Outcome:
     # Why the answer was a JavaScript challenge page rather than content (``failure`` is then
     # ``challenge_page``).
     challenge: str | None = None
+    # The WARC record written for a deferred attachment's exchange (pointer of its document-to-be).
+    warc: dict[str, Any] | None = None
 
 
 _stores: dict[tuple[str, bool], ArchiveStore] = {}
@@ -125,9 +138,11 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
         store.record_failure(capture.run_id, record)
         return Outcome(counter, failure="challenge_page", challenge=challenge)
     if capture.kind == "list":
+        _write_exchange(store, capture)
         return Outcome("lists")
     if capture.kind == "attachment" and defer_attachments:
-        return Outcome("attachments", deferred=raw.sha256)
+        ref = _write_exchange(store, capture)
+        return Outcome("attachments", deferred=raw.sha256, warc=ref.as_dict() if ref else None)
     return _archive_document(store, capture, raw, result)
 
 
@@ -191,6 +206,12 @@ def _archive_document(
         return Outcome(counter, failure="schema_invalid", missing=missing_fields(result))
     if capture.redirected_from:
         doc["redirected_from"] = list(capture.redirected_from)
+    if capture.warc_ref is not None:
+        doc["warc"] = capture.warc_ref
+    elif capture.exchange is not None:
+        ref = _warc_for_document(store, capture, doc)
+        if ref is not None:
+            doc["warc"] = ref.as_dict()
     status, _version = store.save_document(doc)
     for old_url in capture.redirected_from:
         # The page moved: its old address's history stays, and its latest version says where to.
@@ -216,6 +237,92 @@ def missing_fields(result: PageResult | None) -> tuple[str, ...]:
     return tuple(missing)
 
 
+# WARC ---------------------------------------------------------------------------------------------
+
+
+def _moment(capture: Capture) -> datetime:
+    try:
+        return datetime.strptime(capture.fetched_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def _head(exchange: dict[str, Any]) -> tuple[int, str, str, list[tuple[str, str]]]:
+    return (
+        int(exchange["status"]),
+        str(exchange.get("reason") or ""),
+        str(exchange.get("protocol") or "HTTP/1.1"),
+        [tuple(pair) for pair in exchange.get("headers") or []],
+    )
+
+
+def _write_exchange(store: ArchiveStore, capture: Capture) -> WarcRef | None:
+    """The exchange as ``request`` and ``response`` records; the body as it crossed the wire."""
+    exchange = capture.exchange
+    if exchange is None:
+        return None
+    body = exchange["body"] if exchange.get("body") is not None else capture.body
+    status, reason, protocol, headers = _head(exchange)
+    request_headers = [tuple(pair) for pair in exchange.get("request_headers") or []]
+    return store.warc(capture.warcinfo or {}).write_exchange(
+        capture.url,
+        request=(str(exchange.get("method") or "GET"), request_headers, b""),
+        response=(status, reason, protocol, headers, body),
+        fetched_at=_moment(capture),
+    )
+
+
+def payload_digest(body: bytes) -> str:
+    """A body's WARC payload digest (sha1, base32), as warcio writes it."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _latest_warc(store: ArchiveStore, capture: Capture) -> WarcRef | None:
+    ident = doc_id(capture.url)
+    versions = store.versions(capture.site, ident)
+    if not versions:
+        return None
+    pointer = store.load_version(capture.site, ident, versions[-1]).get("warc")
+    if not isinstance(pointer, dict):
+        return None
+    try:
+        return WarcRef(
+            **{
+                k: pointer[k]
+                for k in ("path", "offset", "length", "record_id", "payload_digest", "target_uri", "date")
+            }
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def _warc_for_document(store: ArchiveStore, capture: Capture, doc: dict[str, Any]) -> WarcRef | None:
+    """A page's exchange: a revisit of the record already holding it when its content is unchanged
+    (identical bytes, or the same normalised text: ``doc["digest_rule"]`` says which decided), else
+    the exchange itself and the clean text as a metadata record beside it."""
+    latest = store.latest_digest(str(doc["site"]), str(doc["id"]))
+    previous = _latest_warc(store, capture) if latest and latest[1] == doc["content_digest"] else None
+    exchange = capture.exchange
+    assert exchange is not None
+    if previous is not None:
+        body = exchange["body"] if exchange.get("body") is not None else capture.body
+        received = payload_digest(body)
+        status, reason, protocol, headers = _head(exchange)
+        return store.warc(capture.warcinfo or {}).write_revisit(
+            capture.url,
+            previous,
+            response=(status, reason, protocol, headers),
+            payload_digest=received,
+            fetched_at=_moment(capture),
+            profile="identical-payload-digest" if received == previous.payload_digest else "normalized-text",
+        )
+    ref = _write_exchange(store, capture)
+    text = doc.get("text")
+    if ref is not None and isinstance(text, str) and text:
+        store.warc(capture.warcinfo or {}).write_text(ref, capture.url, text, fetched_at=_moment(capture))
+    return ref
+
+
 def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
     """A 304 to a conditional request: the page is as archived. The capture line records that it was
     asked and found unchanged (no bytes came); no version is added."""
@@ -230,5 +337,19 @@ def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
             "size": 0,
         },
     )
+    if capture.exchange is not None:
+        previous = _latest_warc(store, capture)
+        if previous is not None:
+            # The server said "not modified": a revisit of the record holding the content.
+            status, reason, protocol, headers = _head(capture.exchange)
+            store.warc(capture.warcinfo or {}).write_revisit(
+                capture.url,
+                previous,
+                response=(status, reason, protocol, headers),
+                payload_digest=previous.payload_digest,
+                fetched_at=_moment(capture),
+            )
+        else:
+            _write_exchange(store, capture)
     counter = {"detail": "documents", "attachment": "attachments"}.get(capture.kind, "lists")
     return Outcome(counter, status="unchanged" if counter != "lists" else None)

@@ -24,9 +24,11 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
+from pipelines.archive.cdxj import compact_index, update_index
 from pipelines.archive.files import atomic_write
 from pipelines.archive.lock import lock_holder
 from pipelines.archive.store import doc_id
+from pipelines.archive.warc import cut_torn_tail
 from pipelines.capture import Capture, Outcome, archive_capture, derive_attachment, failure_record, store_for
 from pipelines.health import (
     HealthProblem,
@@ -106,6 +108,17 @@ class ArchivePipeline:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         self._finish_reason: str | None = None
+        # What every WARC file's warcinfo record says of this crawl.
+        self._warcinfo = {
+            "settings": {
+                "profile": settings.get("XXGK_PROFILE"),
+                "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+                "download_delay": settings.getfloat("DOWNLOAD_DELAY"),
+                "autothrottle": settings.getbool("AUTOTHROTTLE_ENABLED"),
+                "user_agent": settings.get("USER_AGENT"),
+            },
+            "robots_obey": settings.getbool("ROBOTSTXT_OBEY"),
+        }
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
@@ -120,6 +133,7 @@ class ArchivePipeline:
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
         self._failed_before = self._last_failures(name)
         self._mark_running(name)
+        self._cut_torn_warc_tails()
         self._deferred.extend(self._unfinished_attachments(name))
         self.pool.start()
 
@@ -208,6 +222,8 @@ class ArchivePipeline:
             fsync=self.fsync,
             run_id=self.run_id,
             redirected_from=tuple(item.redirected_from),
+            exchange=item.exchange,
+            warcinfo=self._warcinfo,
         )
         try:
             outcome = await self.pool.run(archive_capture, capture, self.defer_attachments)
@@ -217,7 +233,8 @@ class ArchivePipeline:
             return item
         if outcome.deferred:
             # The bytes are stored; the document is written after the crawl. Keep no body in memory.
-            self._deferred.append((replace(capture, body=b""), outcome.deferred))
+            later = replace(capture, body=b"", exchange=None, warc_ref=outcome.warc)
+            self._deferred.append((later, outcome.deferred))
             return item
         self._count(outcome)
         self._tally(item, outcome)
@@ -344,6 +361,27 @@ class ArchivePipeline:
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
+    def _cut_torn_warc_tails(self) -> None:
+        """A crawl killed mid-record left a torn last record in its WARC file: cut it, before anything
+        is appended (this run holds the archive's lock; its own files are new ones)."""
+        holder = lock_holder(self.store.root)
+        if holder is not None and holder.pid != os.getpid():
+            return
+        for path in sorted((self.store.root / "warc").glob("*.warc.gz")):
+            cut = cut_torn_tail(path)
+            if cut:
+                logger.warning("cut a torn record (%d bytes) off the end of %s", cut, path)
+                self.stats.inc_value("xxgk/warc/torn_bytes_cut", cut)
+
+    def _index_warc(self) -> None:
+        """The run's WARC files into warc/index.cdxj (pywb's format), sorted for lookups."""
+        if not (self.store.root / "warc").is_dir():
+            return
+        _files, problems = update_index(self.store.root)
+        compact_index(self.store.root)
+        for problem in problems:
+            logger.warning("WARC index: %s", problem)
+
     def _running_marker(self, site: str) -> Path:
         return self.store.root / "jobs" / f"{site}.running"
 
@@ -381,6 +419,7 @@ class ArchivePipeline:
             await self.derive_attachments()
         finally:
             await release_pool(self.pool)  # waits for the workers' last jobs
+            self._index_warc()
             health = self.assess(spider, reason)
             self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()

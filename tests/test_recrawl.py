@@ -28,6 +28,14 @@ def test_second_crawl_adds_no_version_and_a_change_adds_one(tmp_path: Path) -> N
         assert len(recrawl) < served_first / 3, (len(recrawl), served_first)
         conditional = [r for r in recrawl if "If-None-Match" in r.headers or "If-Modified-Since" in r.headers]
         assert conditional and all(r.status == 304 for r in conditional)
+        # Unchanged content on a re-crawl is a revisit record, not a second copy.
+        from warcio.archiveiterator import ArchiveIterator
+
+        kinds: list[str] = []
+        for path in sorted((archive.root / "warc").glob("*.warc.gz")):
+            with path.open("rb") as handle:
+                kinds.extend(record.rec_type for record in ArchiveIterator(handle))
+        assert kinds.count("revisit") >= len(conditional)
         assert second == first, "an unchanged re-crawl must not add versions"
         assert "unchanged" in result.stdout
         runs = sorted(archive.runs(), key=lambda run: run["run_id"])

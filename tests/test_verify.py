@@ -270,3 +270,24 @@ def test_a_real_crawl_verifies(crawled: Crawled) -> None:
     # Every document of the crawl was checked, and its blobs.
     assert report.versions == len(crawled.archive.documents()) > 100
     assert report.blobs["raw"] >= report.documents and report.blobs["text"] > 0
+
+
+def test_a_damaged_warc_pointer_is_found(tmp_path: Path) -> None:
+    """A crawl's documents point at WARC records; a pointer into the void is an error."""
+    from conftest import crawl
+    from pipelines.archive.verify import verify_archive
+    from replica.corpus import Corpus
+    from replica.server import ReplicaServer
+
+    with ReplicaServer(Corpus(seed=5, pages=60)) as server:
+        crawl(tmp_path / "archive", server, "tiedong")
+    assert verify_archive(tmp_path / "archive").ok
+    doc_path = next(
+        p
+        for p in sorted((tmp_path / "archive" / "documents").rglob("*.json"))
+        if '"warc"' in p.read_text("utf-8")
+    )
+    doc = json.loads(doc_path.read_text("utf-8"))
+    doc["warc"]["offset"] += 7
+    doc_path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    assert "bad_warc_record" in verify_archive(tmp_path / "archive").codes()

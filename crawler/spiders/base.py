@@ -62,6 +62,14 @@ def _attribute_text(value: bytes, charset: str | None) -> str:
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
 
 
+def _exchange_of(response: Response) -> dict[str, Any] | None:
+    """The wire exchange of this response (crawler/exchange.py), not a redirect's before it."""
+    exchange = response.meta.get("xxgk_exchange")
+    if isinstance(exchange, dict) and exchange.get("url") == response.url:
+        return exchange
+    return None
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -325,6 +333,7 @@ class PortalSpider(Spider):
             referer=meta.get("xxgk_referer"),
             groups=dict(meta.get("xxgk_groups") or {}),
             redirected_from=[str(u) for u in meta.get("redirect_urls") or []],
+            exchange=_exchange_of(response),
         )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:

@@ -11,14 +11,15 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.archive.files import AppendLog, atomic_write
 from pipelines.archive.segments import BlobRef, SegmentStore
+from pipelines.archive.warc import WarcWriter
 
 __all__ = ["ArchiveStore", "BlobRef", "CompressedRaw", "compress_raw", "doc_id"]
 
@@ -57,6 +58,7 @@ class ArchiveStore:
         self._logs: dict[Path, AppendLog] = {}
         self.raw = SegmentStore(self.root, "raw", "gz", fsync=fsync)
         self.text = SegmentStore(self.root, "text", "txt", fsync=fsync)
+        self._warc: WarcWriter | None = None
 
     def _parent(self, path: Path) -> Path:
         parent = path.parent
@@ -81,6 +83,20 @@ class ArchiveStore:
         self._logs.clear()
         self.raw.close()
         self.text.close()
+        if self._warc is not None:
+            self._warc.close()
+
+    def warc(self, info: Mapping[str, Any]) -> WarcWriter:
+        """This process's WARC writer (``warc/*.warc.gz``); ``info`` ({settings, robots_obey}) goes
+        into each file's warcinfo record."""
+        if self._warc is None:
+            self._warc = WarcWriter(
+                self.root,
+                settings=dict(info.get("settings") or {}),
+                robots_obey=bool(info.get("robots_obey", True)),
+                fsync=self.fsync,
+            )
+        return self._warc
 
     # Blobs -------------------------------------------------------------------------------------
 
@@ -134,6 +150,10 @@ class ArchiveStore:
         path = self.version_path(site, ident, version)
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return data
+
+    def latest_digest(self, site: str, ident: str) -> tuple[int, str] | None:
+        """(version, content digest) of the latest version of a document, or None."""
+        return self._latest_digest(site, ident)
 
     def _latest_digest(self, site: str, ident: str) -> tuple[int, str] | None:
         key = (site, ident)

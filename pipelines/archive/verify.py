@@ -332,6 +332,7 @@ class _Checker:
                 code, _, detail = error.partition(":")
                 self.add("error", code, path, f"{key}: {detail.strip()}")
         self.digest(path, doc)
+        self.warc_pointer(path, doc)
 
     def identity(self, path: Path, doc: dict[str, Any], site: str, ident: str, number: int) -> None:
         """The file's place says who the document is and which version: the JSON must agree."""
@@ -352,6 +353,33 @@ class _Checker:
                 path,
                 f"previous_version {doc.get('previous_version')!r}, expected {expected!r}",
             )
+
+    def warc_pointer(self, path: Path, doc: dict[str, Any]) -> None:
+        """A document's WARC pointer names a whole record of its URL inside an existing file."""
+        pointer = doc.get("warc")
+        if not isinstance(pointer, dict):
+            return
+        rel = str(pointer.get("path", ""))
+        target = (self.root / rel).resolve()
+        if not rel.startswith("warc/") or not target.is_relative_to(self.root.resolve()) or not target.is_file():
+            self.add("error", "bad_warc_pointer", path, f"WARC file {rel!r} is missing")
+            return
+        offset, length = int(pointer.get("offset", -1)), int(pointer.get("length", -1))
+        if offset < 0 or length <= 0 or offset + length > target.stat().st_size:
+            self.add("error", "bad_warc_pointer", path, f"record at {offset}+{length} is outside {rel}")
+            return
+        try:
+            from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+
+            with target.open("rb") as handle:
+                handle.seek(offset)
+                record = next(iter(ArchiveIterator(handle)))
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+        except Exception as exc:  # any damage to the record is the finding
+            self.add("error", "bad_warc_record", path, f"{rel} at {offset}: {type(exc).__name__}: {exc}")
+            return
+        if uri != doc.get("url"):
+            self.add("error", "bad_warc_record", path, f"{rel} at {offset} is a record of {uri}")
 
     def digest(self, path: Path, doc: dict[str, Any]) -> None:
         """``content_digest`` recomputed by the rule the document names."""
