@@ -3,8 +3,8 @@
 Downloader middleware placed next to the downloader (``DOWNLOADER_MIDDLEWARES`` 950): it sees every
 response before HttpCompressionMiddleware decodes the body, and records the request line and headers,
 the status line, the headers and the body as received in ``response.meta["xxgk_exchange"]``. The
-spider hands it on with the page; the archive writes it (``pipelines/capture.py``). Off with
-``XXGK_WARC = False`` (NotConfigured).
+spider hands it on with the page; the archive writes it (``pipelines/capture.py``). On with
+``XXGK_WARC = True`` (NotConfigured otherwise).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _reason(status: int) -> str:
 class ExchangeCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExchangeCaptureMiddleware:
-        if not crawler.settings.getbool("XXGK_WARC", True):
+        if not crawler.settings.getbool("XXGK_WARC", False):
             raise NotConfigured("XXGK_WARC is off")
         return cls()
 

@@ -279,7 +279,7 @@ def test_reports_published_as_files_parsed_from_the_file(crawled: Crawled) -> No
     assert checked >= 5
 
 
-def test_every_exchange_archived_as_warc(crawled: Crawled) -> None:
+def test_every_exchange_archived_as_warc(tmp_path: Any) -> None:
     """Issue 4: each page's document points at its WARC response record, which holds the real URL, the
     exact status line and the bytes as received; warcio's own check passes; the CDXJ index lists it."""
     import subprocess
@@ -288,23 +288,30 @@ def test_every_exchange_archived_as_warc(crawled: Crawled) -> None:
 
     from warcio.archiveiterator import ArchiveIterator
 
+    from conftest import Archive, crawl
+    from replica.corpus import Corpus
+    from replica.server import ReplicaServer
+
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(Corpus(seed=1, pages=300)) as server:
+        crawl(archive.root, server, "siping", "-s", "XXGK_WARC=True")
     checked = 0
-    for doc in crawled.archive.documents():
+    for doc in archive.documents():
         if doc["kind"] != "page":
             continue
         pointer = doc["warc"]
-        with open(crawled.archive.root / pointer["path"], "rb") as handle:
+        with open(archive.root / pointer["path"], "rb") as handle:
             handle.seek(pointer["offset"])
             record = next(iter(ArchiveIterator(handle)))
             assert record.rec_type == "response"
             assert record.rec_headers.get_header("WARC-Target-URI") == doc["url"]
             assert record.http_headers.statusline == "200 OK"
-            assert record.content_stream().read() == crawled.archive.store.read_raw(doc["raw"]["sha256"])
+            assert record.content_stream().read() == archive.store.read_raw(doc["raw"]["sha256"])
         checked += 1
-    assert checked > 100
-    warcs = sorted((crawled.archive.root / "warc").glob("*.warc.gz"))
+    assert checked > 50
+    warcs = sorted((archive.root / "warc").glob("*.warc.gz"))
     warcio = Path(sys.executable).parent / "warcio"
     result = subprocess.run([str(warcio), "check", *map(str, warcs)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    index = (crawled.archive.root / "warc" / "index.cdxj").read_text("utf-8")
+    index = (archive.root / "warc" / "index.cdxj").read_text("utf-8")
     assert "txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html" in index

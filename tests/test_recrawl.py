@@ -15,12 +15,12 @@ def test_second_crawl_adds_no_version_and_a_change_adds_one(tmp_path: Path) -> N
     corpus = Corpus(seed=7, pages=150)
     archive = Archive(tmp_path / "archive")
     with ReplicaServer(corpus) as server:
-        crawl(archive.root, server, "siping", "fuxin")
+        crawl(archive.root, server, "siping", "fuxin", "-s", "XXGK_WARC=True")
         first = [p.name for p in archive.store.iter_documents()]
         assert first
 
         served_first = len(list(server.requests))
-        result = crawl(archive.root, server, "siping", "fuxin")
+        result = crawl(archive.root, server, "siping", "fuxin", "-s", "XXGK_WARC=True")
         second = [p.name for p in archive.store.iter_documents()]
         recrawl = list(server.requests)[served_first:]
         # The re-crawl asked little: lists until nothing was new, a share of the pages held, each

@@ -280,7 +280,7 @@ def test_a_damaged_warc_pointer_is_found(tmp_path: Path) -> None:
     from replica.server import ReplicaServer
 
     with ReplicaServer(Corpus(seed=5, pages=60)) as server:
-        crawl(tmp_path / "archive", server, "tiedong")
+        crawl(tmp_path / "archive", server, "tiedong", "-s", "XXGK_WARC=True")
     assert verify_archive(tmp_path / "archive").ok
     doc_path = next(
         p
