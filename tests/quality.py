@@ -50,17 +50,6 @@ SCALARS = (
     "period",
     "contacts",
 )
-STAT_KEYS = (
-    "proactive_total",
-    "requests_received",
-    "requests_carried_over",
-    "requests_granted",
-    "requests_partly_granted",
-    "requests_refused",
-    "fees_collected",
-    "reconsideration_count",
-    "litigation_count",
-)
 
 
 @dataclass
