@@ -27,7 +27,12 @@ class ConditionalRequestMiddleware:
         return cls(crawler, str(crawler.settings.get("XXGK_ARCHIVE") or "archive"))
 
     def _validators(self) -> dict[str, Validators]:
-        site = str(getattr(getattr(self.crawler.spider, "site", None), "name", "") or "")
+        spider = self.crawler.spider
+        # A portal spider has read them already (it walks lists by them): one read per crawl.
+        validators = getattr(spider, "validators", None)
+        if isinstance(validators, dict):
+            return validators
+        site = str(getattr(getattr(spider, "site", None), "name", "") or "")
         if site not in self._known:
             self._known[site] = known_pages(self.archive, site or None)
         return self._known[site]

@@ -25,7 +25,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
 from pipelines.archive.cdxj import compact_index, update_index
-from pipelines.archive.files import atomic_write
+from pipelines.archive.files import atomic_write, read_log
 from pipelines.archive.lock import lock_holder
 from pipelines.archive.store import doc_id
 from pipelines.archive.warc import cut_torn_tail
@@ -97,6 +97,7 @@ class ArchivePipeline:
         self._sites: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
         # Attachments whose documents are written after the crawl (see derive_attachments).
         self.defer_attachments = settings.getbool("XXGK_DEFER_ATTACHMENTS", True)
+        self.warc = settings.getbool("XXGK_WARC")
         self._deferred: list[tuple[Capture, str]] = []
         # What this run saw per section (unit / column), for the site's health (pipelines.health).
         self.sections: dict[str, SectionCounts] = {}
@@ -110,13 +111,7 @@ class ArchivePipeline:
         self._finish_reason: str | None = None
         # What every WARC file's warcinfo record says of this crawl.
         self._warcinfo = {
-            "settings": {
-                "profile": settings.get("XXGK_PROFILE"),
-                "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-                "download_delay": settings.getfloat("DOWNLOAD_DELAY"),
-                "autothrottle": settings.getbool("AUTOTHROTTLE_ENABLED"),
-                "user_agent": settings.get("USER_AGENT"),
-            },
+            "settings": crawl_settings(settings),
             "robots_obey": settings.getbool("ROBOTSTXT_OBEY"),
         }
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -139,43 +134,32 @@ class ArchivePipeline:
 
     def _unfinished_attachments(self, site: str) -> list[tuple[Capture, str]]:
         """Attachments an earlier run stored the bytes of but was cut off (killed) before writing
-        their documents: they join this run's after-crawl stage, so that nothing fetched is lost."""
-        profile, hints = self._site_data(site)
+        their documents: they join this run's after-crawl stage, so that nothing fetched is lost.
+        Only a run that resumes a cut-off one (its marker was left) can have any: others skip the
+        capture logs."""
+        if not self.stats.get_value("xxgk/resume_of"):
+            return []
         pending: dict[str, tuple[Capture, str]] = {}
         for path in sorted((self.store.root / "runs").glob(f"*-{site}.captures.jsonl")):
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError:
-                continue
-            for line in lines:
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue  # a line cut by a kill
+            for entry in read_log(path):
                 if entry.get("kind") != "attachment" or not entry.get("sha256") or entry.get("status") != 200:
                     continue
                 url = str(entry["url"])
                 if self.store.versions(site, doc_id(url)):
                     pending.pop(url, None)
                     continue
-                capture = Capture(
+                content_type = entry.get("content_type")
+                item = PageItem(
                     url=url,
                     site=site,
                     kind="attachment",
                     fetched_at=str(entry.get("fetched_at") or ""),
                     status=200,
-                    headers={"Content-Type": str(entry["content_type"])} if entry.get("content_type") else {},
+                    headers={"Content-Type": str(content_type)} if content_type else {},
                     body=b"",
-                    http_charset=None,
                     referer=entry.get("referer"),
-                    groups={},
-                    profile=profile,
-                    hints=hints,
-                    archive=self.archive,
-                    fsync=self.fsync,
-                    run_id=self.run_id,
                 )
-                pending[url] = (capture, str(entry["sha256"]))
+                pending[url] = (self._capture(item), str(entry["sha256"]))
         if pending:
             self.stats.set_value("xxgk/derive/recovered", len(pending))
         return list(pending.values())
@@ -186,45 +170,13 @@ class ArchivePipeline:
         if not earlier:
             return frozenset()
         path = self.store.root / "failures" / f"{earlier[0].get('run_id')}.jsonl"
-        urls = set()
-        try:
-            lines = path.read_text("utf-8", errors="replace").splitlines()
-        except OSError:
-            return frozenset()
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut by a kill
-            if isinstance(record, dict) and record.get("stage") == "extract":
-                urls.add(str(record.get("url")))
-        return frozenset(urls)
+        return frozenset(str(r.get("url")) for r in read_log(path) if r.get("stage") == "extract")
 
     async def process_item(self, item: Item) -> Item:
         if isinstance(item, FailureItem):
             self._record_failure(item)
             return item
-        profile, hints = self._site_data(item.site)
-        capture = Capture(
-            url=item.url,
-            site=item.site,
-            kind=item.kind,
-            fetched_at=item.fetched_at,
-            status=item.status,
-            headers=item.headers,
-            body=item.body,
-            http_charset=item.http_charset,
-            referer=item.referer,
-            groups=item.groups,
-            profile=profile,
-            hints=hints,
-            archive=self.archive,
-            fsync=self.fsync,
-            run_id=self.run_id,
-            redirected_from=tuple(item.redirected_from),
-            exchange=item.exchange,
-            warcinfo=self._warcinfo,
-        )
+        capture = self._capture(item)
         try:
             outcome = await self.pool.run(archive_capture, capture, self.defer_attachments)
         except Exception as exc:  # a bug or a dead worker must not stop the crawl; the failure is recorded
@@ -338,6 +290,30 @@ class ArchivePipeline:
         else:
             self.stats.inc_value(f"xxgk/{outcome.counter}")
 
+    def _capture(self, item: PageItem) -> Capture:
+        """The worker's job for a page item, with what its site's extraction and parsing need."""
+        profile, hints = self._site_data(item.site)
+        return Capture(
+            url=item.url,
+            site=item.site,
+            kind=item.kind,
+            fetched_at=item.fetched_at,
+            status=item.status,
+            headers=item.headers,
+            body=item.body,
+            http_charset=item.http_charset,
+            referer=item.referer,
+            groups=item.groups,
+            profile=profile,
+            hints=hints,
+            archive=self.archive,
+            fsync=self.fsync,
+            run_id=self.run_id,
+            redirected_from=tuple(item.redirected_from),
+            exchange=item.exchange,
+            warcinfo=self._warcinfo,
+        )
+
     def _site_data(self, name: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """Extraction profile and parsing hints of a site, computed once per site."""
         if name not in self._sites:
@@ -365,7 +341,7 @@ class ArchivePipeline:
         """A crawl killed mid-record left a torn last record in its WARC file: cut it, before anything
         is appended (this run holds the archive's lock; its own files are new ones)."""
         holder = lock_holder(self.store.root)
-        if holder is not None and holder.pid != os.getpid():
+        if not self.warc or (holder is not None and holder.pid != os.getpid()):
             return
         for path in sorted((self.store.root / "warc").glob("*.warc.gz")):
             cut = cut_torn_tail(path)
@@ -375,7 +351,7 @@ class ArchivePipeline:
 
     def _index_warc(self) -> None:
         """The run's WARC files into warc/index.cdxj (pywb's format), sorted for lookups."""
-        if not (self.store.root / "warc").is_dir():
+        if not self.warc or not (self.store.root / "warc").is_dir():
             return
         _files, problems = update_index(self.store.root)
         compact_index(self.store.root)
@@ -495,6 +471,19 @@ def problem_line(problem: HealthProblem) -> str:
     return f"{problem.code} {problem.section}: {problem.message}"
 
 
+def crawl_settings(settings: Any) -> dict[str, Any]:
+    """The settings that say how gently a crawl went: in the run record and each WARC's warcinfo."""
+    return {
+        "profile": settings.get("XXGK_PROFILE"),
+        "replica": settings.get("XXGK_REPLICA") or None,
+        "robotstxt_obey": settings.getbool("ROBOTSTXT_OBEY"),
+        "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        "download_delay": settings.getfloat("DOWNLOAD_DELAY"),
+        "autothrottle": settings.getbool("AUTOTHROTTLE_ENABLED"),
+        "user_agent": settings.get("USER_AGENT"),
+    }
+
+
 def run_record(
     crawler: Crawler, run_id: str, started_at: datetime, reason: str, health: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -512,15 +501,7 @@ def run_record(
         "started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finish_reason": reason,
-        "settings": {
-            "profile": settings.get("XXGK_PROFILE"),
-            "replica": settings.get("XXGK_REPLICA") or None,
-            "robotstxt_obey": settings.getbool("ROBOTSTXT_OBEY"),
-            "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-            "download_delay": settings.getfloat("DOWNLOAD_DELAY"),
-            "autothrottle": settings.getbool("AUTOTHROTTLE_ENABLED"),
-            "user_agent": settings.get("USER_AGENT"),
-        },
+        "settings": crawl_settings(settings),
         "pages_fetched": count("response_received_count"),
         "bytes_downloaded": count("downloader/response_bytes"),
         "documents": {k: count(f"xxgk/documents/{k}") for k in ("new", "changed", "unchanged", "withdrawn")},

@@ -14,53 +14,42 @@ from typing import Any
 
 from pipelines.archive.store import ArchiveStore, doc_id
 
-WITHDRAWN_RULE = "withdrawn"
 GONE = (404, 410)
+#: The digest rule of a version added by each mark.
+RULES = {"withdrawn": "withdrawn", "moved_to": "moved"}
 
 
-def withdrawn_digest(previous: str) -> str:
-    """Content digest of a withdrawn version: differs from the page's, and from every other state."""
-    return hashlib.sha256(f"withdrawn:{previous}".encode()).hexdigest()
+def _latest(store: ArchiveStore, site: str, url: str) -> dict[str, Any] | None:
+    ident = doc_id(url)
+    versions = store.versions(site, ident)
+    return store.load_version(site, ident, versions[-1]) if versions else None
+
+
+def _mark(store: ArchiveStore, latest: dict[str, Any], field: str, value: dict[str, Any], salt: str) -> bool:
+    """Add a version that is ``latest`` plus ``field: value``, under the rule ``field`` names. Its
+    content digest differs from the page's and from every other state (``salt``)."""
+    doc = {**latest, field: value}
+    doc["content_digest"] = hashlib.sha256(f"{salt}:{latest.get('content_digest', '')}".encode()).hexdigest()
+    doc["digest_rule"] = RULES[field]
+    return store.save_document(doc)[0] in ("changed", "new")
 
 
 def withdraw(store: ArchiveStore, site: str, url: str, *, status: int, seen_at: str) -> str | None:
     """Mark the document at ``url`` withdrawn; ``"withdrawn"`` when a version was added, None when the
     archive does not hold the page or already has it withdrawn."""
-    if status not in GONE:
+    latest = _latest(store, site, url) if status in GONE else None
+    if latest is None or latest.get("withdrawn"):
         return None
-    ident = doc_id(url)
-    versions = store.versions(site, ident)
-    if not versions:
-        return None
-    latest: dict[str, Any] = store.load_version(site, ident, versions[-1])
-    if latest.get("withdrawn"):
-        return None
-    doc = dict(latest)
-    doc["withdrawn"] = {"seen_at": seen_at, "status": status}
-    doc["content_digest"] = withdrawn_digest(str(latest.get("content_digest", "")))
-    doc["digest_rule"] = WITHDRAWN_RULE
-    outcome, _version = store.save_document(doc)
-    return "withdrawn" if outcome in ("changed", "new") else None
-
-
-MOVED_RULE = "moved"
+    marked = _mark(store, latest, "withdrawn", {"seen_at": seen_at, "status": status}, "withdrawn")
+    return "withdrawn" if marked else None
 
 
 def move(store: ArchiveStore, site: str, url: str, *, to: str, seen_at: str) -> str | None:
     """Mark the document at ``url`` moved to ``to`` (the portal now redirects there); ``"moved"`` when
     a version was added, None when the archive does not hold it or already says so. The moved page's
     own document, under its new address, names ``redirected_from``."""
-    ident = doc_id(url)
-    versions = store.versions(site, ident)
-    if not versions:
+    latest = _latest(store, site, url)
+    if latest is None or (latest.get("moved_to") or {}).get("url") == to:
         return None
-    latest: dict[str, Any] = store.load_version(site, ident, versions[-1])
-    if (latest.get("moved_to") or {}).get("url") == to:
-        return None
-    doc = dict(latest)
-    doc["moved_to"] = {"url": to, "seen_at": seen_at}
-    previous = str(latest.get("content_digest", ""))
-    doc["content_digest"] = hashlib.sha256(f"moved:{to}:{previous}".encode()).hexdigest()
-    doc["digest_rule"] = MOVED_RULE
-    outcome, _version = store.save_document(doc)
-    return "moved" if outcome in ("changed", "new") else None
+    marked = _mark(store, latest, "moved_to", {"url": to, "seen_at": seen_at}, f"moved:{to}")
+    return "moved" if marked else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -25,9 +24,10 @@ from twisted.python.failure import Failure
 
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
-from crawler.known import known_pages
+from crawler.known import Validators, known_pages
 from crawler.profiles import apply_profile
 from crawler.sites import Site
+from pipelines.archive.files import read_log
 from pipelines.extract import get_profile
 from pipelines.extract.links import attachment_ext
 
@@ -101,6 +101,7 @@ class PortalSpider(Spider):
         # fetched and the files a page's document lists are the same.
         self.attachment_extensions = get_profile(dict(self.site.extract)).attachment_extensions
         self._file_attribute = file_attribute_pattern(self.attachment_extensions)
+        self._validators: dict[str, Validators] | None = None
         self._known: frozenset[str] | None = None
         self._revisit: tuple[int, int] | None = None
         self._seen_before: frozenset[str] | None = None
@@ -164,12 +165,20 @@ class PortalSpider(Spider):
     # Re-crawls ---------------------------------------------------------------------------------
 
     @property
+    def validators(self) -> dict[str, Validators]:
+        """This site's documents already in the archive, with the validators of their last capture
+        (empty on a first crawl); read once, shared with the conditional-request middleware."""
+        if self._validators is None:
+            crawler = getattr(self, "crawler", None)
+            archive = crawler.settings.get("XXGK_ARCHIVE") if crawler is not None else None
+            self._validators = known_pages(archive, self.site.name) if archive else {}
+        return self._validators
+
+    @property
     def known(self) -> frozenset[str]:
         """URLs of this site's documents already in the archive (empty on a first crawl)."""
         if self._known is None:
-            crawler = getattr(self, "crawler", None)
-            archive = crawler.settings.get("XXGK_ARCHIVE") if crawler is not None else None
-            self._known = frozenset(known_pages(archive, self.site.name)) if archive else frozenset()
+            self._known = frozenset(self.validators)
         return self._known
 
     @property
@@ -177,15 +186,9 @@ class PortalSpider(Spider):
         """What a list page may link without being "new": the pages held, and the pages that failed in
         the site's last run (a page answering 500 run after run must not keep every walk going)."""
         if self._seen_before is None:
-            failed: set[str] = set()
             archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
             runs = sorted((archive / "failures").glob(f"*-{self.name}.jsonl"))
-            if runs:
-                for line in runs[-1].read_text(encoding="utf-8", errors="replace").splitlines():
-                    try:
-                        failed.add(str(json.loads(line)["url"]))
-                    except (ValueError, KeyError, TypeError):
-                        continue
+            failed = {str(r.get("url")) for r in read_log(runs[-1])} if runs else set()
             self._seen_before = self.known | failed
         return self._seen_before
 

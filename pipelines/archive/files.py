@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True, make_parents: bool = True) -> None:
@@ -68,3 +71,19 @@ def _end_torn_line(path: Path, fd: int) -> None:
         return
     if last and last != b"\n":
         os.write(fd, b"\n")
+
+
+def read_log(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a JSON-lines log written by ``AppendLog``; a line cut by a kill, or not an
+    object, is skipped, and a missing log has none."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            yield record

@@ -131,7 +131,7 @@ _GLUED_PART_TITLES = (
 
 def _glued_part_title(rest: str) -> tuple[str, str] | None:
     found = _glued_match(rest, rest[:24])
-    if found is None and any(title[0] == rest[:1] for title in _GLUED_PART_TITLES_FIRST):
+    if found is None and rest[:1] in _GLUED_PART_TITLES_FIRST:
         # A traditional-script heading (總體情況, 改進情況) is compared in simplified script;
         # imported here because the report package imports this module.
         from .report.script import to_simplified
@@ -150,7 +150,7 @@ def _glued_match(rest: str, head: str) -> tuple[str, str] | None:
 
 # First characters of the titles in either script (總 for 总体情况, 概 for 概述…): only lines that open
 # like a part title are converted for the comparison.
-_GLUED_PART_TITLES_FIRST = ("总", "總", "情", "概", "主", "收", "政", "存", "其")
+_GLUED_PART_TITLES_FIRST = frozenset("总總情概主收政存其")
 
 _SEPARATORS = frozenset(" \u3000\xa0、，,。.：:；;（(【[—-")
 
