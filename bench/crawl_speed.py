@@ -95,7 +95,8 @@ def child(mode: str, replica: str, archive: Path, out: Path) -> None:
     from crawler.cli import crawl_sites
 
     spider_cls = BareSpider if mode == "bare" else None
-    overrides = {"LOG_LEVEL": "ERROR", **({"XXGK_WARC": "False"} if mode == "nowarc" else {})}
+    # The bare spider keeps nothing, so it records no exchange either.
+    overrides = {"LOG_LEVEL": "ERROR", **({"XXGK_WARC": "False"} if mode in ("bare", "nowarc") else {})}
     results = crawl_sites(
         [],
         archive=archive,

@@ -1,14 +1,22 @@
 """The HTTP exchange as it crossed the wire, for the archive's WARC records.
 
 Downloader middleware placed next to the downloader (``DOWNLOADER_MIDDLEWARES`` 950): it sees every
-response before HttpCompressionMiddleware decodes the body, and records the request line and headers,
-the status line, the headers and the body as received in ``response.meta["xxgk_exchange"]``. The
-spider hands it on with the page; the archive writes it (``pipelines/capture.py``). On with
-``XXGK_WARC = True`` (NotConfigured otherwise).
+response before HttpCompressionMiddleware decodes the body, and before redirect, retry and robots.txt
+handling consume it. It records the request line and headers, the status line, the headers and the
+body as received. On with ``XXGK_WARC`` (NotConfigured otherwise).
+
+Two ways to the archive:
+- a page the spider keeps (a 200 or 304 to a detail, list or attachment request) carries its exchange
+  in ``response.meta["xxgk_exchange"]``; the archive writes it with the page's document, because only
+  there is it known whether the content is unchanged (a ``revisit``) and where the document points;
+- every other answer — a redirect, a 404 or 500, an answer retried, robots.txt, a start or category
+  page — no item will carry: it is sent at once with the ``exchange_received`` signal, and the archive
+  writes it on its own (``ArchivePipeline.exchange_received``). So every exchange is kept.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +24,13 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+#: Signal sent with ``exchange`` (the dict below, body included) for an answer no page item carries.
+exchange_received = object()
+
+#: Answers the spider keeps as pages, by the kind of request (its ``xxgk_kind``).
+CARRIED_STATUS = frozenset({200, 304})
+CARRIED_KINDS = frozenset({"detail", "list", "attachment"})
 
 
 def _pairs(headers: Any) -> list[tuple[str, str]]:
@@ -34,15 +49,18 @@ def _reason(status: int) -> str:
 
 
 class ExchangeCaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExchangeCaptureMiddleware:
         if not crawler.settings.getbool("XXGK_WARC", False):
             raise NotConfigured("XXGK_WARC is off")
-        return cls()
+        return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        encoded = b"Content-Encoding" in response.headers
-        request.meta["xxgk_exchange"] = {
+        carried = response.status in CARRIED_STATUS and request.meta.get("xxgk_kind") in CARRIED_KINDS
+        exchange = {
             "url": response.url,
             "method": request.method,
             "request_headers": _pairs(request.headers),
@@ -50,7 +68,12 @@ class ExchangeCaptureMiddleware:
             "reason": _reason(response.status),
             "protocol": getattr(response, "protocol", None) or "HTTP/1.1",
             "headers": _pairs(response.headers),
-            # Only a body the next middleware will decode differs from what the page item carries.
-            "body": response.body if encoded else None,
+            # A carried page's item has the body; it differs only when the next middleware decodes it.
+            "body": response.body if not carried or b"Content-Encoding" in response.headers else None,
         }
+        if carried:
+            request.meta["xxgk_exchange"] = exchange
+        else:
+            exchange["fetched_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            self.crawler.signals.send_catch_log(signal=exchange_received, exchange=exchange)
         return response

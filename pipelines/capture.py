@@ -8,16 +8,15 @@ processes (atomic renames, versions created exclusively, single-write appends).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.archive.members import Deflated
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
-from pipelines.archive.store import ArchiveStore, BlobRef, doc_id
-from pipelines.archive.warc import WarcRef
+from pipelines.archive.store import ArchiveStore, BlobRef, compress_raw, doc_id
+from pipelines.archive.warc import WarcRef, sha1_digest
 from pipelines.health import challenge_page
 from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
 from pipelines.withdrawals import move
@@ -85,9 +84,14 @@ def store_for(archive: str, fsync: bool) -> ArchiveStore:
 
 
 def failure_record(
-    capture: Capture, stage: str, reason: str, message: str, raw_sha256: str | None
+    capture: Capture,
+    stage: str,
+    reason: str,
+    message: str,
+    raw_sha256: str | None,
+    warc: WarcRef | None = None,
 ) -> dict[str, Any]:
-    return {
+    record = {
         "url": capture.url,
         "site": capture.site,
         "stage": stage,
@@ -98,6 +102,9 @@ def failure_record(
         "raw_sha256": raw_sha256,
         "fetched_at": capture.fetched_at,
     }
+    if warc is not None:
+        record["warc"] = warc.as_dict()  # the answer as received, kept as evidence
+    return record
 
 
 def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcome:
@@ -113,9 +120,12 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     challenge = challenge_page(capture.body)
     if capture.kind == "detail" and challenge is None:
         result = process_page(capture.url, capture.body, capture.http_charset, capture.profile, capture.hints)
-        raw = store.put_compressed(result.raw)
+        packed = result.raw
     else:
-        raw = store.put_raw(capture.body)
+        packed = compress_raw(capture.body)
+    raw = store.put_compressed(packed)
+    # The body is compressed once: the raw segment and the WARC response record share it.
+    deflated = packed.deflated
     store.record_capture(
         capture.run_id,
         {
@@ -134,16 +144,17 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     )
     counter = {"list": "lists", "attachment": "attachments"}.get(capture.kind, "documents")
     if challenge is not None:
-        record = failure_record(capture, "extract", "challenge_page", challenge, raw.sha256)
+        ref = _write_exchange(store, capture, deflated)
+        record = failure_record(capture, "extract", "challenge_page", challenge, raw.sha256, ref)
         store.record_failure(capture.run_id, record)
         return Outcome(counter, failure="challenge_page", challenge=challenge)
     if capture.kind == "list":
-        _write_exchange(store, capture)
+        _write_exchange(store, capture, deflated)
         return Outcome("lists")
     if capture.kind == "attachment" and defer_attachments:
-        ref = _write_exchange(store, capture)
+        ref = _write_exchange(store, capture, deflated)
         return Outcome("attachments", deferred=raw.sha256, warc=ref.as_dict() if ref else None)
-    return _archive_document(store, capture, raw, result)
+    return _archive_document(store, capture, raw, result, deflated)
 
 
 def derive_attachment(capture: Capture, raw_sha256: str) -> Outcome:
@@ -155,12 +166,17 @@ def derive_attachment(capture: Capture, raw_sha256: str) -> Outcome:
     """
     store = store_for(capture.archive, capture.fsync)
     body = store.read_raw(raw_sha256)
-    raw = store.put_raw(body)  # the stored blob's reference (no second copy)
+    # The stored blob's reference, without compressing the bytes again to find it.
+    raw = store.raw.get(raw_sha256) or store.put_raw(body)
     return _archive_document(store, replace(capture, body=body), raw, None)
 
 
 def _archive_document(
-    store: ArchiveStore, capture: Capture, raw: BlobRef, result: PageResult | None
+    store: ArchiveStore,
+    capture: Capture,
+    raw: BlobRef,
+    result: PageResult | None,
+    deflated: Deflated | None = None,
 ) -> Outcome:
     attachment: AttachmentResult | None = None
     if capture.kind == "attachment":
@@ -189,7 +205,9 @@ def _archive_document(
         # No partial document: the bytes are kept and the failure says why.
         reason = result.failure or "parse_error"
         message = "; ".join(result.extracted.problems)
-        store.record_failure(capture.run_id, failure_record(capture, "extract", reason, message, raw.sha256))
+        ref = _write_exchange(store, capture, deflated)
+        record = failure_record(capture, "extract", reason, message, raw.sha256, ref)
+        store.record_failure(capture.run_id, record)
         return Outcome(
             "documents", failure=reason, problems=result.extracted.problems, missing=missing_fields(result)
         )
@@ -199,17 +217,17 @@ def _archive_document(
         counter = "documents"
     errors = schema_errors(doc)
     if errors:
-        store.record_failure(
-            capture.run_id,
-            failure_record(capture, "archive", "schema_invalid", "; ".join(errors[:5]), raw.sha256),
-        )
+        ref = _write_exchange(store, capture, deflated) if capture.warc_ref is None else None
+        message = "; ".join(errors[:5])
+        record = failure_record(capture, "archive", "schema_invalid", message, raw.sha256, ref)
+        store.record_failure(capture.run_id, record)
         return Outcome(counter, failure="schema_invalid", missing=missing_fields(result))
     if capture.redirected_from:
         doc["redirected_from"] = list(capture.redirected_from)
     if capture.warc_ref is not None:
         doc["warc"] = capture.warc_ref
     elif capture.exchange is not None:
-        ref = _warc_for_document(store, capture, doc)
+        ref = _warc_for_document(store, capture, doc, deflated)
         if ref is not None:
             doc["warc"] = ref.as_dict()
     status, _version = store.save_document(doc)
@@ -240,11 +258,14 @@ def missing_fields(result: PageResult | None) -> tuple[str, ...]:
 # WARC ---------------------------------------------------------------------------------------------
 
 
-def _moment(capture: Capture) -> datetime:
-    try:
-        return datetime.strptime(capture.fetched_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return datetime.now(UTC)
+def _moment(stamp: str) -> datetime:
+    """A fetch time as the crawl wrote it (with or without microseconds), as a UTC moment."""
+    for form in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
+        try:
+            return datetime.strptime(stamp, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return datetime.now(UTC)
 
 
 def _head(exchange: dict[str, Any]) -> tuple[int, str, str, list[tuple[str, str]]]:
@@ -256,25 +277,48 @@ def _head(exchange: dict[str, Any]) -> tuple[int, str, str, list[tuple[str, str]
     )
 
 
-def _write_exchange(store: ArchiveStore, capture: Capture) -> WarcRef | None:
-    """The exchange as ``request`` and ``response`` records; the body as it crossed the wire."""
+def _write_exchange(
+    store: ArchiveStore, capture: Capture, deflated: Deflated | None = None
+) -> WarcRef | None:
+    """The exchange as ``request`` and ``response`` records; the body as it crossed the wire
+    (``deflated``, the body compressed for the raw segment, is reused when it is those bytes)."""
     exchange = capture.exchange
     if exchange is None:
         return None
     body = exchange["body"] if exchange.get("body") is not None else capture.body
+    moment = _moment(capture.fetched_at)
+    return _record_exchange(store, capture.warcinfo or {}, capture.url, exchange, body, moment, deflated)
+
+
+def _record_exchange(
+    store: ArchiveStore,
+    warcinfo: dict[str, Any],
+    url: str,
+    exchange: dict[str, Any],
+    body: bytes,
+    moment: datetime,
+    deflated: Deflated | None = None,
+) -> WarcRef:
     status, reason, protocol, headers = _head(exchange)
     request_headers = [tuple(pair) for pair in exchange.get("request_headers") or []]
-    return store.warc(capture.warcinfo or {}).write_exchange(
-        capture.url,
+    return store.warc(warcinfo).write_exchange(
+        url,
         request=(str(exchange.get("method") or "GET"), request_headers, b""),
         response=(status, reason, protocol, headers, body),
-        fetched_at=_moment(capture),
+        fetched_at=moment,
+        deflated=deflated,
     )
 
 
-def payload_digest(body: bytes) -> str:
-    """A body's WARC payload digest (sha1, base32), as warcio writes it."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+def archive_exchange(archive: str, fsync: bool, warcinfo: dict[str, Any], exchange: dict[str, Any]) -> str:
+    """An exchange no page item carries (a redirect, an error answer, a retried one, robots.txt, a
+    start page): its request and response records, nothing else. Returns the record's file."""
+    store = store_for(archive, fsync)
+    url = str(exchange.get("url") or "")
+    moment = _moment(str(exchange.get("fetched_at") or ""))
+    body = exchange.get("body")
+    ref = _record_exchange(store, warcinfo, url, exchange, body if isinstance(body, bytes) else b"", moment)
+    return ref.path
 
 
 def _latest_warc(store: ArchiveStore, capture: Capture) -> WarcRef | None:
@@ -296,7 +340,9 @@ def _latest_warc(store: ArchiveStore, capture: Capture) -> WarcRef | None:
         return None
 
 
-def _warc_for_document(store: ArchiveStore, capture: Capture, doc: dict[str, Any]) -> WarcRef | None:
+def _warc_for_document(
+    store: ArchiveStore, capture: Capture, doc: dict[str, Any], deflated: Deflated | None
+) -> WarcRef | None:
     """A page's exchange: a revisit of the record already holding it when its content is unchanged
     (identical bytes, or the same normalised text: ``doc["digest_rule"]`` says which decided), else
     the exchange itself and the clean text as a metadata record beside it."""
@@ -306,20 +352,21 @@ def _warc_for_document(store: ArchiveStore, capture: Capture, doc: dict[str, Any
     assert exchange is not None
     if previous is not None:
         body = exchange["body"] if exchange.get("body") is not None else capture.body
-        received = payload_digest(body)
+        received = sha1_digest(body)
         status, reason, protocol, headers = _head(exchange)
         return store.warc(capture.warcinfo or {}).write_revisit(
             capture.url,
             previous,
             response=(status, reason, protocol, headers),
             payload_digest=received,
-            fetched_at=_moment(capture),
+            fetched_at=_moment(capture.fetched_at),
             profile="identical-payload-digest" if received == previous.payload_digest else "normalized-text",
         )
-    ref = _write_exchange(store, capture)
+    ref = _write_exchange(store, capture, deflated)
     text = doc.get("text")
     if ref is not None and isinstance(text, str) and text:
-        store.warc(capture.warcinfo or {}).write_text(ref, capture.url, text, fetched_at=_moment(capture))
+        moment = _moment(capture.fetched_at)
+        store.warc(capture.warcinfo or {}).write_text(ref, capture.url, text, fetched_at=moment)
     return ref
 
 
@@ -347,7 +394,7 @@ def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
                 previous,
                 response=(status, reason, protocol, headers),
                 payload_digest=previous.payload_digest,
-                fetched_at=_moment(capture),
+                fetched_at=_moment(capture.fetched_at),
             )
         else:
             _write_exchange(store, capture)

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.exchange import exchange_received
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
 from pipelines.archive.cdxj import compact_index, update_index
@@ -29,7 +30,15 @@ from pipelines.archive.files import atomic_write, read_log
 from pipelines.archive.lock import lock_holder
 from pipelines.archive.store import doc_id
 from pipelines.archive.warc import cut_torn_tail
-from pipelines.capture import Capture, Outcome, archive_capture, derive_attachment, failure_record, store_for
+from pipelines.capture import (
+    Capture,
+    Outcome,
+    archive_capture,
+    archive_exchange,
+    derive_attachment,
+    failure_record,
+    store_for,
+)
 from pipelines.health import (
     HealthProblem,
     SectionCounts,
@@ -115,6 +124,10 @@ class ArchivePipeline:
             "robots_obey": settings.getbool("ROBOTSTXT_OBEY"),
         }
         crawler.signals.connect(self.response_received, signal=signals.response_received)
+        # Exchanges no page item carries (redirects, error answers, robots.txt): WARC records only.
+        self._exchanges: set[asyncio.Future[str]] = set()
+        if self.warc:
+            crawler.signals.connect(self.exchange_received, signal=exchange_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -282,6 +295,25 @@ class ArchivePipeline:
         )
         self._record_failure(failure)
 
+    def exchange_received(self, exchange: dict[str, Any]) -> None:
+        """Write an exchange no item carries (crawler/exchange.py) in a worker, in the background;
+        the run waits for them before it ends."""
+        job = asyncio.ensure_future(
+            self.pool.run(archive_exchange, self.archive, self.fsync, self._warcinfo, exchange)
+        )
+        self._exchanges.add(job)
+        job.add_done_callback(self._exchange_written)
+
+    def _exchange_written(self, job: asyncio.Future[str]) -> None:
+        self._exchanges.discard(job)
+        error = "cancelled" if job.cancelled() else job.exception()
+        if error is not None:
+            # The page's own failure (if any) is recorded by the spider; this is the WARC copy.
+            logger.error("a WARC record could not be written: %s", error)
+            self.stats.inc_value("xxgk/warc/errors")
+        else:
+            self.stats.inc_value("xxgk/warc/other_exchanges")
+
     def _count(self, outcome: Outcome) -> None:
         if outcome.failure:
             self._count_failure(outcome.failure)
@@ -394,6 +426,8 @@ class ArchivePipeline:
         try:
             await self.derive_attachments()
         finally:
+            if self._exchanges:
+                await asyncio.gather(*self._exchanges, return_exceptions=True)
             await release_pool(self.pool)  # waits for the workers' last jobs
             self._index_warc()
             health = self.assess(spider, reason)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.archive.files import AppendLog, atomic_write
+from pipelines.archive.members import Deflated, deflate, gzip_member
 from pipelines.archive.segments import BlobRef, SegmentStore
 from pipelines.archive.warc import WarcWriter
 
@@ -31,16 +32,21 @@ def doc_id(url: str) -> str:
 
 @dataclass(frozen=True)
 class CompressedRaw:
-    """Raw bytes ready for the store: digest and size of the original, gzip data."""
+    """Raw bytes ready for the store: digest and size of the original, gzip data; ``deflated`` is
+    the body compressed once, which the WARC response record splices in too."""
 
     sha256: str
     size: int
-    data: bytes
+    deflated: Deflated
+
+    @property
+    def data(self) -> bytes:
+        return gzip_member([self.deflated])
 
 
 def compress_raw(body: bytes) -> CompressedRaw:
-    # mtime=0: the same bytes always give the same file.
-    return CompressedRaw(hashlib.sha256(body).hexdigest(), len(body), gzip.compress(body, 6, mtime=0))
+    # gzip_member writes mtime 0: the same bytes always give the same blob.
+    return CompressedRaw(hashlib.sha256(body).hexdigest(), len(body), deflate(body))
 
 
 class ArchiveStore:

@@ -10,34 +10,37 @@ processes (or two writers of one process) never share a name: a clash moves to t
 
 Every call builds its records completely in memory and appends them with one ``write(2)`` to a
 file opened ``O_APPEND``; a kill can leave at most a torn last record, which ``cut_torn_tail``
-removes on restart. Records are built by warcio (digests: sha1, base32, as warcio computes them),
-except the HTTP header block, which is written as the bytes received: warcio would percent-encode
-non-ASCII header values, and the archive keeps what the server said.
+removes on restart. Records are serialised here (``_record``; digests sha1 in base32, as warcio and
+pywb compute them), the HTTP header block as the bytes received (warcio would percent-encode
+non-ASCII header values, and the archive keeps what the server said), and a body already compressed
+for the raw segment is spliced in rather than compressed again (``pipelines/archive/members.py``).
+warcio reads, checks and indexes the files.
 
 ``docs/warc.md`` describes the records, the revisit rules and how to replay with pywb.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import os
 import re
 import socket
+import uuid
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
 
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
-from warcio.recordbuilder import RecordBuilder  # type: ignore[import-untyped]
-from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
 from warcio.timeutils import datetime_to_iso_date  # type: ignore[import-untyped]
-from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
+
+from pipelines.archive.members import Deflated, gzip_member
 
 #: Files rotate once they pass this size (the customary WARC file size).
 MAX_WARC_BYTES = 1024 * 1024 * 1024
@@ -100,18 +103,6 @@ def software_version() -> str:
         return "unknown"
 
 
-class _ReceivedHeaders(StatusAndHeaders):  # type: ignore[misc]
-    """An HTTP header block written exactly as given: warcio would re-encode it, percent-encoding
-    any non-ASCII byte, and the archive must keep the bytes the server sent."""
-
-    def __init__(self, statusline: str, headers: list[tuple[str, str]], protocol: str, raw: bytes) -> None:
-        super().__init__(statusline, headers, protocol=protocol)
-        self._raw = raw
-
-    def compute_headers_buffer(self, header_filter: Any = None) -> None:
-        self.headers_buff = self._raw
-
-
 def _clean_token(value: str | bytes, problems: list[str], what: str) -> bytes:
     """Header name, value or status text as bytes; CR, LF and NUL (which would end the line and
     let a hostile server write WARC headers of its own) become spaces, and that is reported."""
@@ -122,19 +113,13 @@ def _clean_token(value: str | bytes, problems: list[str], what: str) -> bytes:
     return raw
 
 
-def _header_block(
-    first_line: bytes, headers: Sequence[Header], problems: list[str]
-) -> tuple[bytes, list[tuple[str, str]]]:
-    """The HTTP header block (start line, headers in order, blank line) and the same headers as
-    latin-1 strings for warcio's record object."""
+def _header_block(first_line: bytes, headers: Sequence[Header], problems: list[str]) -> bytes:
+    """The HTTP header block (start line, headers in order, blank line), as the bytes received."""
     lines = [first_line]
-    pairs: list[tuple[str, str]] = []
     for name, value in headers:
         bname = _clean_token(name, problems, "a header name").replace(b":", b"%3A")
-        bvalue = _clean_token(value, problems, f"header {bname.decode('latin-1')!r}")
-        lines.append(bname + b": " + bvalue)
-        pairs.append((bname.decode("latin-1"), bvalue.decode("latin-1")))
-    return b"\r\n".join(lines) + b"\r\n\r\n", pairs
+        lines.append(bname + b": " + _clean_token(value, problems, f"header {bname.decode('latin-1')!r}"))
+    return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
 def _clean_uri(url: str, problems: list[str]) -> str:
@@ -193,7 +178,6 @@ class WarcWriter:
         self.robots_obey = robots_obey
         self.max_bytes = max_bytes
         self.fsync = fsync
-        self._builder = RecordBuilder(warc_version="1.1")
         self._fd = -1
         self._rel = ""
         self._size = 0
@@ -221,13 +205,20 @@ class WarcWriter:
             break
         self._fd, self._rel, self._size = fd, f"warc/{name}", 0
         self.files.append(self._rel)
-        info = self._builder.create_warcinfo_record(name, self._warcinfo_fields())
-        self._append(_serialise([info]))
+        fields = "".join(f"{k}: {v}\r\n" for k, v in self._warcinfo_fields().items()).encode("utf-8")
+        info, _id = _record(
+            "warcinfo",
+            [("WARC-Date", _warc_date(datetime.now(UTC))), ("WARC-Filename", name)],
+            "application/warc-fields",
+            [fields],
+            sha1_digest(fields),
+        )
+        self._append(info)
         self._info_size = self._size
 
     def _warcinfo_fields(self) -> dict[str, str]:
         return {
-            "software": f"xxgk-archive/{software_version()} (warcio/{version('warcio')})",
+            "software": f"xxgk-archive/{software_version()}",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "hostname": socket.gethostname(),
@@ -277,61 +268,61 @@ class WarcWriter:
 
     # --- records -------------------------------------------------------------------------------
 
-    def _write(self, records: list[Any]) -> tuple[str, int, list[int]]:
-        """Serialise records, append them in one write; (file, offset, member lengths)."""
-        members = [_serialise([record]) for record in records]
+    def _write(self, members: list[bytes]) -> tuple[str, int, list[int]]:
+        """Append whole records (gzip members) in one write; (file, offset, member lengths)."""
         data = b"".join(members)
         self._room_for(len(data))
         offset = self._append(data)
         return self._rel, offset, [len(m) for m in members]
 
     def write_exchange(
-        self, url: str, *, request: Request, response: Response, fetched_at: datetime
+        self,
+        url: str,
+        *,
+        request: Request,
+        response: Response,
+        fetched_at: datetime,
+        deflated: Deflated | None = None,
     ) -> WarcRef:
         """A ``response`` record (status line, headers and body exactly as received) followed by
-        its ``request`` record, linked by ``WARC-Concurrent-To``; the ref is the response's."""
+        its ``request`` record, linked by ``WARC-Concurrent-To``; the ref is the response's.
+
+        ``deflated``: the body already compressed for the raw segment (``members.deflate``), spliced
+        into the record instead of compressing the bytes a second time."""
         problems: list[str] = []
         uri = _clean_uri(url, problems)
         date = _warc_date(fetched_at)
         status, reason, protocol, resp_headers, body = response
         protocol = protocol or "HTTP/1.1"
-        statusline = f"{int(status)} {reason}".rstrip()
-        first = _clean_token(f"{protocol} {statusline}", problems, "the status line")
-        raw, pairs = _header_block(first, resp_headers, problems)
-        http = _ReceivedHeaders(statusline, pairs, protocol, raw)
-        resp = self._builder.create_warc_record(
-            uri,
+        first = _clean_token(f"{protocol} {int(status)} {reason}".rstrip(), problems, "the status line")
+        http = _header_block(first, resp_headers, problems)
+        payload = sha1_digest(body)
+        piece: bytes | Deflated = body
+        if deflated is not None and (deflated.source is body or deflated.source == body):
+            piece = deflated
+        resp, resp_id = _record(
             "response",
-            payload=BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict={"WARC-Date": date},
+            [
+                ("WARC-Date", date),
+                ("WARC-Target-URI", uri),
+                ("WARC-Payload-Digest", payload),
+            ],
+            "application/http; msgtype=response",
+            [http, piece],
+            sha1_digest(http, body),
         )
-        resp_id = resp.rec_headers.get_header("WARC-Record-ID")
-
         method, req_headers, req_body = request
         req_line = _clean_token(f"{method} {_request_target(uri)} {protocol}", problems, "the request line")
-        req_raw, req_pairs = _header_block(req_line, req_headers, problems)
-        req_http = _ReceivedHeaders(req_line.decode("latin-1"), req_pairs, "", req_raw)
-        req = self._builder.create_warc_record(
-            uri,
+        req_http = _header_block(req_line, req_headers, problems)
+        req, _req_id = _record(
             "request",
-            payload=BytesIO(req_body),
-            length=len(req_body),
-            http_headers=req_http,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": resp_id},
+            [("WARC-Date", date), ("WARC-Target-URI", uri), ("WARC-Concurrent-To", resp_id)],
+            "application/http; msgtype=request",
+            [req_http, req_body],
+            sha1_digest(req_http, req_body),
         )
         path, offset, lengths = self._write([resp, req])
-        return WarcRef(
-            path,
-            offset,
-            lengths[0],
-            resp_id,
-            resp.rec_headers.get_header("WARC-Payload-Digest") or "",
-            uri,
-            date,
-            tuple(problems),
-        )
+        return WarcRef(path, offset, lengths[0], resp_id, payload, uri, date, tuple(problems))
 
     def write_text(self, of: WarcRef, url: str, text: str, *, fetched_at: datetime | None = None) -> WarcRef:
         """A ``metadata`` record holding the chrome-stripped text of the response ``of`` (UTF-8,
@@ -341,25 +332,23 @@ class WarcWriter:
         # index never take the text for the page (pywb indexes metadata records as captures)
         uri = "metadata://" + _clean_uri(url, problems).split("://", 1)[-1]
         data = text.encode("utf-8", "replace")
-        headers = {
-            "WARC-Date": of.date or _warc_date(fetched_at or datetime.now(UTC)),
-            "WARC-Refers-To": of.record_id,
-            "WARC-Concurrent-To": of.record_id,
-        }
-        record = self._builder.create_warc_record(
-            uri,
+        date = of.date or _warc_date(fetched_at or datetime.now(UTC))
+        digest = sha1_digest(data)
+        record, record_id = _record(
             "metadata",
-            payload=BytesIO(data),
-            length=len(data),
-            warc_content_type="text/plain; charset=utf-8",
-            warc_headers_dict=headers,
+            [
+                ("WARC-Date", date),
+                ("WARC-Target-URI", uri),
+                ("WARC-Refers-To", of.record_id),
+                ("WARC-Concurrent-To", of.record_id),
+                ("WARC-Payload-Digest", digest),
+            ],
+            "text/plain; charset=utf-8",
+            [data],
+            digest,
         )
         path, offset, lengths = self._write([record])
-        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        return WarcRef(
-            path, offset, lengths[0], record_id, digest, uri, headers["WARC-Date"], tuple(problems)
-        )
+        return WarcRef(path, offset, lengths[0], record_id, digest, uri, date, tuple(problems))
 
     def write_revisit(
         self,
@@ -398,46 +387,65 @@ class WarcWriter:
         uri = _clean_uri(url, problems)
         status, reason, protocol, headers = response
         protocol = protocol or "HTTP/1.1"
-        statusline = f"{int(status)} {reason}".rstrip()
-        first = _clean_token(f"{protocol} {statusline}", problems, "the status line")
-        raw, pairs = _header_block(first, headers, problems)
-        http = _ReceivedHeaders(statusline, pairs, protocol, raw)
-        warc_headers = {
-            "WARC-Date": _warc_date(fetched_at),
-            "WARC-Profile": REVISIT_PROFILES[profile],
-            "WARC-Refers-To": refers_to.record_id,
-            "WARC-Refers-To-Target-URI": refers_to.target_uri or uri,
-            "WARC-Refers-To-Date": refers_to.date,
-            "WARC-Payload-Digest": refers_to.payload_digest or payload_digest,
-        }
+        first = _clean_token(f"{protocol} {int(status)} {reason}".rstrip(), problems, "the status line")
+        http = _header_block(first, headers, problems)
+        date = _warc_date(fetched_at)
+        digest = refers_to.payload_digest or payload_digest
+        warc_headers = [
+            ("WARC-Date", date),
+            ("WARC-Target-URI", uri),
+            ("WARC-Profile", REVISIT_PROFILES[profile]),
+            ("WARC-Refers-To", refers_to.record_id),
+            ("WARC-Refers-To-Target-URI", refers_to.target_uri or uri),
+            ("WARC-Refers-To-Date", refers_to.date),
+            ("WARC-Payload-Digest", digest),
+        ]
         if profile == "normalized-text" and payload_digest:
-            warc_headers["XXGK-Received-Payload-Digest"] = payload_digest
-        record = self._builder.create_warc_record(
-            uri,
+            warc_headers.append(("XXGK-Received-Payload-Digest", payload_digest))
+        record, record_id = _record(
             "revisit",
-            http_headers=http,
-            warc_headers_dict={name: value for name, value in warc_headers.items() if value},
+            [(name, value) for name, value in warc_headers if value],
+            "application/http; msgtype=response",
+            [http],
+            sha1_digest(http),
         )
         path, offset, lengths = self._write([record])
-        return WarcRef(
-            path,
-            offset,
-            lengths[0],
-            record.rec_headers.get_header("WARC-Record-ID"),
-            record.rec_headers.get_header("WARC-Payload-Digest") or "",
-            uri,
-            record.rec_headers.get_header("WARC-Date"),
-            tuple(problems),
-        )
+        return WarcRef(path, offset, lengths[0], record_id, digest or "", uri, date, tuple(problems))
 
 
-def _serialise(records: list[Any]) -> bytes:
-    """Records as gzip members (one each), built in memory."""
-    out = BytesIO()
-    writer = WARCWriter(out, gzip=True, warc_version="1.1")
-    for record in records:
-        writer.write_record(record)
-    return out.getvalue()
+def sha1_digest(*parts: bytes) -> str:
+    """A WARC digest: sha1, base32, as warcio and pywb write and check it."""
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(part)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
+
+
+def _record(
+    warc_type: str,
+    headers: list[tuple[str, str]],
+    content_type: str,
+    block: list[bytes | Deflated],
+    block_digest: str,
+) -> tuple[bytes, str]:
+    """One whole record as one gzip member, and its ``WARC-Record-ID``.
+
+    Written here rather than by warcio's RecordBuilder and WARCWriter: they copy the block through
+    several buffers, re-encode the HTTP headers and compress the body again, which cost more than
+    a page's whole extraction (measured in docs/benchmarks.md); warcio still reads and checks every
+    file in the tests. Header values are ours or cleaned (``_clean_uri``, ``_clean_token``): no line
+    break reaches them."""
+    record_id = f"<urn:uuid:{uuid.uuid4()}>"
+    length = sum(piece.size if isinstance(piece, Deflated) else len(piece) for piece in block)
+    head = "".join(
+        [
+            f"WARC/1.1\r\nWARC-Type: {warc_type}\r\nWARC-Record-ID: {record_id}\r\n",
+            *(f"{name}: {value}\r\n" for name, value in headers),
+            f"WARC-Block-Digest: {block_digest}\r\n",
+            f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n",
+        ]
+    ).encode("utf-8")
+    return gzip_member([head, *block, b"\r\n\r\n"]), record_id
 
 
 def _complete_member(data: bytes) -> bool:
