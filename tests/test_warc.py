@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from pywb_support import needs_pywb, replay, wayback
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
 from warcio.warcwriter import WARCWriter as _WarcioWriter  # type: ignore[import-untyped]
 
@@ -208,7 +208,7 @@ def test_warcinfo_names_software_and_settings(writer: WarcWriter) -> None:
     assert first["type"] == "warcinfo" and first["offset"] == 0
     assert first["warc"]["WARC-Filename"] == Path(writer.files[0]).name
     fields = dict(line.split(": ", 1) for line in first["body"].decode().splitlines() if line)
-    assert fields["software"].startswith(f"xxgk-archive/{software_version()} (warcio/")
+    assert fields["software"] == f"xxgk-archive/{software_version()}"
     assert software_version() != "unknown"
     assert fields["format"] == "WARC File Format 1.1"
     assert fields["robots"] == "obey"
@@ -521,14 +521,8 @@ def test_sigkill_while_writing_then_cut(tmp_path: Path, server: ReplicaServer, p
 # --- CDXJ --------------------------------------------------------------------------------------------
 
 
-def _needs_pywb() -> None:
-    """pywb is a test/replay tool (its pins are too tight for a runtime dependency): skip without it."""
-    if not (VENV_BIN / "wayback").exists() or not (VENV_BIN / "cdx-indexer").exists():
-        pytest.skip("pywb is not installed (pip install pywb)")
-
-
 def _cdx_indexer(path: Path) -> list[str]:
-    _needs_pywb()
+    needs_pywb()
     out = subprocess.run(
         [str(VENV_BIN / "cdx-indexer"), "-j", "-s", str(path)], capture_output=True, text=True, check=True
     ).stdout
@@ -601,20 +595,13 @@ def test_cdxj_of_a_torn_file_keeps_what_it_read(tmp_path: Path) -> None:
 # --- replay with pywb --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def pywb_collection(
     tmp_path_factory: pytest.TempPathFactory, server: ReplicaServer, page_urls: list[str]
 ) -> Iterator[tuple[str, list[tuple[str, bytes, bool]]]]:
     """A pywb collection built from a written WARC and its CDXJ index, served by ``wayback`` on a
     free local port; yields the collection's base URL and (url, body, gzip-encoded) per page."""
-    _needs_pywb()
+    needs_pywb()
     tmp_path = tmp_path_factory.mktemp("pywb")
     archive = tmp_path / "archive"
     pages: list[tuple[str, bytes, bool]] = []
@@ -647,53 +634,16 @@ def pywb_collection(
             )
     update_index(archive)
     compact_index(archive)
-    root = tmp_path / "pywb"
-    coll = root / "collections" / "xxgk"
-    (coll / "indexes").mkdir(parents=True)
-    (coll / "archive").mkdir()
-    for name in w.files:
-        os.symlink(archive / name, coll / "archive" / Path(name).name)
-    os.symlink(archive / "warc" / "index.cdxj", coll / "indexes" / "index.cdxj")
-    (root / "config.yaml").write_text("collections: {}\n")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "wayback"), "--port", str(port), "--bind", "127.0.0.1", "-d", str(root)],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/xxgk"
-    try:
-        for _ in range(300):  # pywb starts in a second or two; give a busy machine room
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("pywb exited on start")
-                time.sleep(0.1)
+    warcs = [archive / name for name in w.files]
+    with wayback(tmp_path / "pywb", warcs, archive / "warc" / "index.cdxj") as base:
         yield base, pages
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def _replay(base: str, stamp: str, url: str) -> tuple[bytes, str]:
-    """The body pywb replays (``id_``: as archived, not rewritten) and its Memento-Datetime."""
-    request = urllib.request.Request(f"{base}/{stamp}id_/{url}", headers={"Accept-Encoding": "identity"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert answer.status == 200
-        got: bytes = answer.read()
-        if answer.headers.get("Content-Encoding") == "gzip":
-            got = gzip.decompress(got)
-        return got, str(answer.headers.get("Memento-Datetime"))
 
 
 def test_pywb_replays_the_captured_pages(pywb_collection: tuple[str, list[tuple[str, bytes, bool]]]) -> None:
     base, pages = pywb_collection
     assert any(encoded for _, _, encoded in pages)
     for url, body, _ in pages:
-        got, when = _replay(base, "20261122010203", url)
+        got, when = replay(base, "20261122010203", url)
         assert got == body, url
         assert when == "Sun, 22 Nov 2026 01:02:03 GMT"
 
@@ -705,6 +655,6 @@ def test_pywb_replays_a_revisit_from_its_original(
     base, pages = pywb_collection
     moment = REVISITED[which]
     for url, body, _ in pages:
-        got, when = _replay(base, moment.strftime("%Y%m%d%H%M%S"), url)
+        got, when = replay(base, moment.strftime("%Y%m%d%H%M%S"), url)
         assert when == moment.strftime("%a, %d %b %Y %H:%M:%S GMT")  # the revisit was chosen
         assert got == body, url  # and its content came from the record it refers to
