@@ -152,7 +152,7 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
         _write_exchange(store, capture, deflated)
         return Outcome("lists")
     if capture.kind == "attachment" and defer_attachments:
-        ref = _write_exchange(store, capture, deflated)
+        ref = _attachment_exchange(store, capture, deflated)
         return Outcome("attachments", deferred=raw.sha256, warc=ref.as_dict() if ref else None)
     return _archive_document(store, capture, raw, result, deflated)
 
@@ -370,6 +370,27 @@ def _warc_for_document(
     return ref
 
 
+def _attachment_exchange(store: ArchiveStore, capture: Capture, deflated: Deflated) -> WarcRef | None:
+    """An attachment's exchange, written before its document (which waits for the after-crawl
+    stage): a revisit when the file is the one archived (same payload digest), else the response."""
+    exchange = capture.exchange
+    if exchange is None:
+        return None
+    previous = _latest_warc(store, capture)
+    body = exchange["body"] if exchange.get("body") is not None else capture.body
+    received = sha1_digest(body)
+    if previous is None or previous.payload_digest != received:
+        return _write_exchange(store, capture, deflated)
+    status, reason, protocol, headers = _head(exchange)
+    return store.warc(capture.warcinfo or {}).write_revisit(
+        capture.url,
+        previous,
+        response=(status, reason, protocol, headers),
+        payload_digest=received,
+        fetched_at=_moment(capture.fetched_at),
+    )
+
+
 def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
     """A 304 to a conditional request: the page is as archived. The capture line records that it was
     asked and found unchanged (no bytes came); no version is added."""
@@ -395,6 +416,7 @@ def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
                 response=(status, reason, protocol, headers),
                 payload_digest=previous.payload_digest,
                 fetched_at=_moment(capture.fetched_at),
+                profile="server-not-modified",
             )
         else:
             _write_exchange(store, capture)

@@ -57,6 +57,8 @@ logger = logging.getLogger(__name__)
 Item = PageItem | FailureItem
 #: Failures that say nothing of a template: the answer had no page in it at all.
 UNREADABLE = ("empty_body", "not_html")
+#: Archives whose WARC tails this process has repaired (once, before any of its crawls wrote).
+_REPAIRED: set[Path] = set()
 #: How far back a section's last production is looked for: a month of daily runs. A section broken
 #: for longer is no longer reported (its owner has had a month of mails).
 EARLIER_RUNS = 30
@@ -375,6 +377,11 @@ class ArchivePipeline:
         holder = lock_holder(self.store.root)
         if not self.warc or (holder is not None and holder.pid != os.getpid()):
             return
+        if self.store.root in _REPAIRED:
+            # Another site's crawl in this process came first: its workers may be appending now,
+            # and a record being written is no torn tail.
+            return
+        _REPAIRED.add(self.store.root)
         for path in sorted((self.store.root / "warc").glob("*.warc.gz")):
             cut = cut_torn_tail(path)
             if cut:
@@ -428,8 +435,11 @@ class ArchivePipeline:
         finally:
             if self._exchanges:
                 await asyncio.gather(*self._exchanges, return_exceptions=True)
-            await release_pool(self.pool)  # waits for the workers' last jobs
-            self._index_warc()
+            # The last crawl of the process to close waits for every worker's last job, and only
+            # then are the WARC files whole: indexing one earlier (while another site's crawl in the
+            # same process still appended to it) left that crawl's records out of the index.
+            if await release_pool(self.pool):
+                self._index_warc()
             health = self.assess(spider, reason)
             self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()

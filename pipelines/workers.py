@@ -178,17 +178,19 @@ def acquire_pool(workers: int, preload: tuple[str, ...] = ()) -> WorkerPool:
     return pool
 
 
-async def release_pool(pool: WorkerPool) -> None:
-    """Give a pool back; the last user waits for its workers to finish and stops them."""
+async def release_pool(pool: WorkerPool) -> bool:
+    """Give a pool back; the last user waits for its workers to finish and stops them. Returns
+    whether this was the last user: only then has every job of every user been done."""
     for key, (shared, users) in list(_shared.items()):
         if shared is pool:
             if users <= 1:
                 del _shared[key]
                 await pool.aclose()
-            else:
-                _shared[key] = (shared, users - 1)
-            return
+                return True
+            _shared[key] = (shared, users - 1)
+            return False
     await pool.aclose()
+    return True
 
 
 # The worker side ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import Archive, crawl
+from pipelines.archive.cdxj import cdxj_lines
 from replica.corpus import Corpus
 from replica.server import ReplicaServer
 
@@ -103,3 +104,20 @@ def test_body_compressed_once_reads_back_the_same_from_both_copies(tmp_path: Pat
             member = handle.read(pointer["length"])
         record = next(iter(ArchiveIterator(io.BytesIO(member))))  # one record, one gzip member
         assert record.content_stream().read() == raw
+
+
+def test_the_index_holds_every_record_of_a_crawl_of_several_sites(tmp_path: Path) -> None:
+    """Sites crawled in one process share the worker processes, and so WARC files: the index is
+    written once every crawl is done (an earlier index left out the records written after it)."""
+    corpus = Corpus(seed=3, pages=150)
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(corpus) as server:
+        for extra in ((), ("--full",)):  # a re-crawl too: one site's revisits outlast the other's
+            crawl(archive.root, server, "siping", "fuxin", *extra)  # WARC capture is on by default
+    files = sorted((archive.root / "warc").glob("*.warc.gz"))
+    assert files
+    expected = sorted(line for path in files for line in cdxj_lines(path)[0])
+    index = (archive.root / "warc" / "index.cdxj").read_text("utf-8").splitlines()
+    assert index == expected
+    hosts = {line.split(")", 1)[0] for line in index}
+    assert {"cn,gov,siping,txqxxgk", "cn,gov,fxxh"} <= hosts

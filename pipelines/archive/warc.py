@@ -48,12 +48,15 @@ MAX_WARC_BYTES = 1024 * 1024 * 1024
 #: Revisit profiles by the rule that decided "unchanged". The first is the WARC 1.1 standard
 #: profile (same payload digest); the second is this project's: the bytes differ (a hit counter,
 #: a timestamp) but the normalised text of the page is the one already archived.
+#: A 304 to a conditional request is the standard's third profile: the server itself said
+#: "unchanged", and the record keeps its 304 status line and headers as received.
 REVISIT_PROFILES: dict[str, str] = {
     "identical-payload-digest": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
     "normalized-text": "https://xxgk-archive/revisit/normalized-text",
+    "server-not-modified": "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
 }
 
-RevisitRule = Literal["identical-payload-digest", "normalized-text"]
+RevisitRule = Literal["identical-payload-digest", "normalized-text", "server-not-modified"]
 
 Header = tuple[str | bytes, str | bytes]
 #: (method, headers in order, body)
