@@ -1,5 +1,5 @@
-"""What the archive already holds, for a re-crawl: the URLs of archived documents and the validators
-(ETag, Last-Modified) their last capture was served with.
+"""What the archive already holds, for a re-crawl: the URLs of archived documents, the validators
+(ETag, Last-Modified) their last capture was served with, and the page each was found on.
 
 A re-crawl asks the server only "has it changed?" (conditional requests, answered 304 when not) and
 walks a list only as far as it brings pages the archive does not hold. Read from the documents
@@ -11,14 +11,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Validators:
-    """How to ask whether a page changed since its last capture."""
+    """How to ask whether a page changed since its last capture, and where it was found."""
 
     etag: str | None
     last_modified: str | None
+    #: The list (or page) the document was found on. A re-crawl revisits held pages from its start,
+    #: not from a list: its request carries this, so that the next version keeps it and the health
+    #: check counts the page in that list's section (a JTopCMS detail URL names none).
+    referer: str | None = None
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def known_pages(archive: Path | str, site: str | None = None) -> dict[str, Validators]:
@@ -29,16 +42,29 @@ def known_pages(archive: Path | str, site: str | None = None) -> dict[str, Valid
     """
     base = Path(archive) / "documents"
     pattern = f"{site}/*/*.v*.json" if site else "*/*/*.v*.json"
-    latest: dict[str, Path] = {}
+    versions: dict[str, list[Path]] = {}
     for path in sorted(base.glob(pattern)):
-        latest[path.name.split(".", 1)[0]] = path
+        versions.setdefault(path.name.split(".", 1)[0], []).append(path)
     found: dict[str, Validators] = {}
-    for path in latest.values():
+    for paths in versions.values():
+        doc = _read(paths[-1])
+        if doc is None:
+            continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
             headers = doc.get("http", {}).get("headers", {}) or {}
             url = str(doc["url"])
-        except (OSError, ValueError, KeyError, AttributeError):
+        except (KeyError, AttributeError):
             continue
-        found[url] = Validators(headers.get("ETag") or None, headers.get("Last-Modified") or None)
+        referer = doc.get("referer")
+        # Versions written by a revisit before revisits carried their referer have none: an older
+        # version still knows where the page was listed.
+        for older in reversed(paths[:-1]):
+            if referer:
+                break
+            referer = (_read(older) or {}).get("referer")
+        found[url] = Validators(
+            headers.get("ETag") or None,
+            headers.get("Last-Modified") or None,
+            str(referer) if referer else None,
+        )
     return found

@@ -21,6 +21,8 @@ DEFAULT_MIN_DOCUMENTS = 5
 #: The fields whose absence is counted per section, and the counter of each.
 FIELDS = {"title": "no_title", "date": "no_date", "body": "no_body"}
 SITE_SECTION = "(site)"
+#: The "section" of a problem the site-wide rule found (the counts of every section summed).
+ALL_SECTIONS = "(all sections)"
 
 # --- challenge pages -------------------------------------------------------------------------------
 
@@ -198,7 +200,9 @@ def assess_run(
       ≥ ``min_documents`` of its pages were fetched and not one became a document.
     - ``fields_missing``: of the section's pages (≥ ``min_documents``, not counting the ones that
       failed last run too, nor empty or non-HTML answers), the share with a title, a date or a
-      body is below ``min_share``, and at least two pages lack it.
+      body is below ``min_share``, and at least two pages lack it (``details["rule"]``:
+      ``section``). Then the same over every section summed, less the sections already reported
+      for that field (section ``ALL_SECTIONS``, rule ``site``; see ``site_fields_missing``).
     """
     problems: list[HealthProblem] = []
     for key in sorted(sections):
@@ -231,24 +235,83 @@ def assess_run(
                     {"previous": before, "documents": now.documents, "linked": now.linked},
                 )
             )
+    reported: dict[str, set[str]] = {name: set() for name in FIELDS}
     for key in sorted(sections):
         counts = sections[key]
-        judged = counts.documents - counts.repeats - counts.unreadable
+        judged = _judged(counts)
         if judged < min_documents:
             continue
         for name, counter in FIELDS.items():
             lacking = getattr(counts, counter)
             share = 1.0 - lacking / judged
-            # One odd page is no template change, whatever share it makes in a small section.
-            if share < min_share and lacking >= 2:
+            if _too_few(share, lacking, min_share):
+                reported[name].add(key)
                 problems.append(
                     HealthProblem(
                         "fields_missing",
                         key,
                         f"only {share:.0%} of {judged} pages have a {name} (minimum {min_share:.0%})",
-                        {"field": name, "share": round(share, 3), "documents": judged},
+                        {"field": name, "share": round(share, 3), "documents": judged, "rule": "section"},
                     )
                 )
+    problems += site_fields_missing(sections, reported, min_share=min_share, min_documents=min_documents)
+    return problems
+
+
+def _judged(counts: SectionCounts) -> int:
+    """The pages whose fields say something of the template: answered, less repeats and unreadable."""
+    return counts.documents - counts.repeats - counts.unreadable
+
+
+def _too_few(share: float, lacking: int, min_share: float) -> bool:
+    # One odd page is no template change, whatever share it makes in a small section.
+    return share < min_share and lacking >= 2
+
+
+def site_fields_missing(
+    sections: Mapping[str, SectionCounts],
+    reported: Mapping[str, set[str]],
+    *,
+    min_share: float = DEFAULT_MIN_SHARE,
+    min_documents: int = DEFAULT_MIN_DOCUMENTS,
+) -> list[HealthProblem]:
+    """``fields_missing`` judged over every section summed, for each field leaving out the sections
+    ``reported`` for it already (field -> section keys).
+
+    Why: a re-crawl fetches only new pages and a rotating share of the held ones, a few per section,
+    so that a redesign of the detail pages alone leaves every section below ``min_documents``; summed,
+    the site's pages are enough to judge. ``details["sections"]`` says where the lacking pages were.
+    """
+    problems: list[HealthProblem] = []
+    for name, counter in FIELDS.items():
+        left = [key for key in sorted(sections) if key not in reported.get(name, ())]
+        judged = sum(max(0, _judged(sections[key])) for key in left)
+        lacking_in = {key: n for key in left if (n := getattr(sections[key], counter))}
+        lacking = sum(lacking_in.values())
+        if judged < min_documents:
+            continue
+        share = 1.0 - lacking / judged
+        if not _too_few(share, lacking, min_share):
+            continue
+        worst = sorted(lacking_in, key=lambda k: (-lacking_in[k], k))
+        named = ", ".join(f"{key} ({lacking_in[key]})" for key in worst[:5]) + (
+            ", …" if len(worst) > 5 else ""
+        )
+        problems.append(
+            HealthProblem(
+                "fields_missing",
+                ALL_SECTIONS,
+                f"only {share:.0%} of {judged} pages have a {name} (minimum {min_share:.0%}),"
+                f" all sections summed; lacking in {named}",
+                {
+                    "field": name,
+                    "share": round(share, 3),
+                    "documents": judged,
+                    "rule": "site",
+                    "sections": {key: lacking_in[key] for key in worst},
+                },
+            )
+        )
     return problems
 
 

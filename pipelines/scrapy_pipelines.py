@@ -240,7 +240,15 @@ class ArchivePipeline:
             return
         groups = item.groups
         if item.kind == "detail" and not ({"unit", "column"} & groups.keys()) and item.referer:
-            groups = self._list_groups.get(item.referer, groups)
+            listed = self._list_groups.get(item.referer)
+            if listed is None:
+                # A re-crawl's revisit names the list it was found on in an earlier run, which this
+                # run may not have fetched (lists are walked only as far as they bring new pages):
+                # the site's patterns say which section that list is.
+                site = getattr(self.crawler.spider, "site", None)
+                classified = site.classify(item.referer) if site is not None else None
+                listed = self._list_groups[item.referer] = dict(classified[1]) if classified else groups
+            groups = listed
         counts = self._section(groups)
         if outcome.challenge:
             counts.challenges += 1

@@ -4,6 +4,7 @@ fields reported, and the replica's broken template and challenge wall seen end t
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from conftest import Archive, crawl, fetch, run_xxgk
 from crawler.summary import format_summary, health_lines
 from pipelines.health import (
+    ALL_SECTIONS,
     DEFAULT_MIN_SHARE,
     SITE_SECTION,
     HealthProblem,
@@ -256,7 +258,12 @@ def test_pages_that_failed_last_run_too_are_left_out_of_the_shares() -> None:
     # Counted as new failures they would have made 5 of 9 lack a title... but not when they repeat.
     section = {"s": counts(documents=9, archived=6, repeats=1, no_title=2)}
     assert codes(assess_run(section, {})) == [("fields_missing", "s")]
-    assert assess_run(section, {})[0].details == {"field": "title", "share": 0.75, "documents": 8}
+    assert assess_run(section, {})[0].details == {
+        "field": "title",
+        "share": 0.75,
+        "documents": 8,
+        "rule": "section",
+    }
 
 
 def test_a_small_section_is_not_judged_empty() -> None:
@@ -267,7 +274,7 @@ def test_a_small_section_is_not_judged_empty() -> None:
 def test_fields_missing_below_the_share() -> None:
     problems = assess_run({"s": counts(documents=10, archived=10, no_date=3)}, {})
     assert codes(problems) == [("fields_missing", "s")]
-    assert problems[0].details == {"field": "date", "share": 0.7, "documents": 10}
+    assert problems[0].details == {"field": "date", "share": 0.7, "documents": 10, "rule": "section"}
     assert "70%" in problems[0].message
     # At the share, or with one page lacking, or in a small section: nothing.
     assert assess_run({"s": counts(documents=10, archived=10, no_date=2)}, {}) == []
@@ -282,6 +289,84 @@ def test_fields_missing_below_the_share() -> None:
 def test_each_missing_field_is_a_problem() -> None:
     problems = assess_run({"s": counts(documents=6, no_title=6, no_date=6, no_body=6)}, {})
     assert [p.details["field"] for p in problems] == ["title", "date", "body"]
+
+
+def test_sections_too_small_alone_are_judged_summed() -> None:
+    """A re-crawl fetches a few pages per section: none reaches 5, together they do."""
+    sections = {
+        "2006": counts(documents=2, no_title=2),
+        "2007": counts(documents=2, archived=1, no_title=1),
+        "2008": counts(documents=3, archived=3),
+        SITE_SECTION: counts(documents=1, archived=1),
+    }
+    problems = assess_run(sections, {})
+    assert codes(problems) == [("fields_missing", ALL_SECTIONS)]
+    assert problems[0].details == {
+        "field": "title",
+        "share": 0.625,
+        "documents": 8,
+        "rule": "site",
+        "sections": {"2006": 2, "2007": 1},
+    }
+    assert "all sections summed" in problems[0].message and "2006 (2), 2007 (1)" in problems[0].message
+    # Fewer than 5 pages in all, or a single page lacking: nothing.
+    assert assess_run({"2006": counts(documents=2, no_title=2), "2007": counts(documents=2)}, {}) == []
+    assert assess_run({k: counts(documents=3, no_title=int(k == "a")) for k in "abc"}, {}) == []
+
+
+def test_the_site_wide_sum_leaves_out_repeats_and_unreadable_pages() -> None:
+    sections = {
+        "a": counts(documents=4, repeats=3, archived=1),
+        "b": counts(documents=4, unreadable=3, archived=1),
+        "c": counts(documents=2, no_date=2),
+    }
+    # 10 pages answered, 4 judged, 2 lacking: too few to judge.
+    assert assess_run(sections, {}) == []
+    sections["d"] = counts(documents=2, archived=2)
+    problems = assess_run(sections, {})
+    assert [(p.section, p.details["field"], p.details["documents"]) for p in problems] == [
+        (ALL_SECTIONS, "date", 6)
+    ]
+
+
+def test_a_section_reported_alone_is_not_summed_again() -> None:
+    small = {f"s{i}": counts(documents=3, archived=3) for i in range(4)}
+    # One big broken section among healthy small ones: reported once, by name.
+    sections = {**small, "big": counts(documents=10, no_title=10, no_body=1)}
+    assert codes(assess_run(sections, {})) == [("fields_missing", "big")]
+    # Small ones broken too: the sum of the others names them, not the big one again.
+    sections.update({"s0": counts(documents=3, no_title=3), "s1": counts(documents=3, no_title=2)})
+    problems = assess_run(sections, {})
+    assert codes(problems) == [("fields_missing", "big"), ("fields_missing", ALL_SECTIONS)]
+    assert problems[1].details["sections"] == {"s0": 3, "s1": 2}
+    assert problems[1].details["documents"] == 12
+    # Per field: a section reported for its titles still counts for its dates.
+    sections = {
+        **small,
+        "big": counts(documents=10, no_title=10, no_date=3),
+        "s0": counts(documents=3, no_date=1),
+    }
+    problems = assess_run(sections, {})
+    assert [(p.section, p.details["field"]) for p in problems] == [("big", "title"), ("big", "date")]
+    sections["s1"] = counts(documents=3, no_date=3)
+    problems = assess_run(sections, {})
+    assert [(p.section, p.details["field"]) for p in problems] == [
+        ("big", "title"),
+        ("big", "date"),
+        (ALL_SECTIONS, "date"),
+    ]
+    assert problems[2].details["sections"] == {"s1": 3, "s0": 1}
+    sections["big"] = counts(documents=10, no_title=10, no_date=1)
+    problems = assess_run(sections, {})
+    assert [(p.section, p.details["field"]) for p in problems] == [("big", "title"), (ALL_SECTIONS, "date")]
+    assert problems[1].details["sections"] == {"s1": 3, "big": 1, "s0": 1}
+
+
+def test_a_healthy_recrawl_sums_to_nothing() -> None:
+    """Revisits answered 304 are archived pages lacking nothing; one odd new page is no problem."""
+    sections = {f"{2000 + i}": counts(documents=2, archived=2, lists=1, linked=20) for i in range(10)}
+    sections["2003"] = counts(documents=3, archived=2, no_date=1, no_body=1, lists=1, linked=20)
+    assert assess_run(sections, {k: counts(linked=20) for k in sections}) == []
 
 
 def test_challenge_pages_are_problems_of_their_section() -> None:
@@ -468,3 +553,120 @@ def test_health_of_a_crawl_limited_to_some_columns(tmp_path: Path) -> None:
     run = last_run(Archive(tmp_path), "siping")
     assert run["health"]["ok"] is True, run["health"]["problems"]
     assert {k.split("/")[0] for k in run["health"]["sections"]} == {"fgw_12305"}
+
+
+# --- re-crawls: revisits counted in their sections, judged summed -----------------------------------
+
+FUXIN_LIST = re.compile(r"/channel/list/(\d+)\.html")
+
+
+@pytest.fixture(scope="module")
+def fuxin_recrawls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Fuxin crawled, re-crawled unchanged, then re-crawled with its ndbg detail pages redesigned
+    (lists unchanged): re-crawls as cron runs them (incremental, a tenth of the held pages revisited)."""
+    root = tmp_path_factory.mktemp("health-recrawl")
+    archive = Archive(root)
+    # Seed 1: the third run's rotating tenth holds 14 pages, 7 of them ndbg (seed 2: 2 of 7, too close
+    # to the threshold to prove much).
+    corpus = Corpus(seed=1, pages=200)
+    out: dict[str, Any] = {"archive": archive, "corpus": corpus}
+    with ReplicaServer(corpus) as server:
+        crawl(root, server, "fuxin")
+        out["first"] = last_run(archive, "fuxin")
+        # Where each held page was listed (the referer its document keeps), and each failed one.
+        out["referers"] = {d["url"]: d["referer"] for d in archive.documents() if d["kind"] == "page"}
+        out["listed_on"] = {f["url"]: f["referer"] for f in archive.failures()} | out["referers"]
+        server.requests.clear()
+        out["unchanged_result"] = recrawl(root, server, "fuxin")
+        out["unchanged"] = last_run(archive, "fuxin")
+        out["unchanged_requests"] = server.requests.snapshot()
+        server.set_template("fuxin", "ndbg", "broken")
+        server.requests.clear()
+        out["broken_result"] = recrawl(root, server, "fuxin")
+        out["broken"] = last_run(archive, "fuxin")
+        out["broken_requests"] = server.requests.snapshot()
+    return out
+
+
+def fuxin_details(requests: list[Any]) -> list[str]:
+    """Real URLs of the Fuxin detail pages a crawl was answered (200 or 304)."""
+    return [
+        f"https://www.fxxh.gov.cn{r.path}"
+        for r in requests
+        if r.path.startswith("/content/") and r.status in (200, 304)
+    ]
+
+
+def test_revisited_jtopcms_pages_count_in_their_section(fuxin_recrawls: dict[str, Any]) -> None:
+    run, referers = fuxin_recrawls["unchanged"], fuxin_recrawls["referers"]
+    assert run["health"]["ok"] is True, run["health"]["problems"]
+    assert "SITE HEALTH" not in fuxin_recrawls["unchanged_result"].stdout
+    answered = fuxin_details(fuxin_recrawls["unchanged_requests"])
+    revisited = [u for u in answered if u in referers]
+    assert len(revisited) >= 5  # a tenth of the held pages (the others: last run's failures, listed)
+    expected: dict[str, int] = {}
+    for url in answered:
+        listed = FUXIN_LIST.search(fuxin_recrawls["listed_on"].get(url) or "")
+        assert listed, (url, fuxin_recrawls["listed_on"].get(url))
+        expected[listed[1]] = expected.get(listed[1], 0) + 1
+    sections = run["health"]["sections"]
+    assert sections.get(SITE_SECTION, {}).get("documents", 0) == 0
+    counted = {k: v["documents"] for k, v in sections.items() if v["documents"]}
+    assert counted == expected
+    assert all(sections[k]["groups"] == {"column": k} for k in counted)
+    # A revisit keeps its referer in the page's next version too (through the 304 or a new version).
+    for url in revisited:
+        latest = fuxin_recrawls["archive"].latest(url, "fuxin")
+        assert latest is not None and latest["referer"] == referers[url]
+
+
+def test_a_redesign_of_detail_pages_alone_fails_an_incremental_recrawl(
+    fuxin_recrawls: dict[str, Any],
+) -> None:
+    corpus: Corpus = fuxin_recrawls["corpus"]
+    first, run, result = fuxin_recrawls["first"], fuxin_recrawls["broken"], fuxin_recrawls["broken_result"]
+    assert first["health"]["ok"] is True, first["health"]["problems"]
+    assert result.returncode == 4, result.stdout[-3000:]
+    # An incremental re-crawl (the held pages due this run, and last run's failures listed again):
+    # too few pages per section for any to be judged alone; the sum is.
+    fetched = set(fuxin_details(fuxin_recrawls["broken_requests"]))
+    assert len(fetched) < len(fuxin_recrawls["referers"]) / 2
+    assert all(v["documents"] < 5 for v in run["health"]["sections"].values())
+    problems = run["health"]["problems"]
+    assert {p["code"] for p in problems} == {"fields_missing"}
+    site_wide = [p for p in problems if p["section"] == ALL_SECTIONS]
+    assert site_wide and {p["details"]["rule"] for p in site_wide} == {"site"}
+    assert "title" in {p["details"]["field"] for p in site_wide}
+    for problem in site_wide:
+        lacking = problem["details"]["sections"]
+        assert lacking and sum(lacking.values()) >= 2
+        for channel in lacking:  # the redesigned column's sections, and only them
+            owner = corpus.unit_by_channel(int(channel))
+            assert owner is not None and owner[1] == "ndbg", channel
+    assert "SITE HEALTH" in result.stdout and f"fields_missing {ALL_SECTIONS}" in result.stdout
+
+
+def test_known_pages_keep_the_referer_of_the_latest_version_that_has_one(tmp_path: Path) -> None:
+    """An archive written before revisits carried their referer: its latest versions have none."""
+    from crawler.known import Validators, known_pages
+    from pipelines.archive.store import doc_id
+
+    def version(url: str, n: int, referer: str | None, etag: str) -> None:
+        ident = doc_id(url)
+        path = tmp_path / "documents" / "fuxin" / ident[:2] / f"{ident}.v{n:04d}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"url": url, "referer": referer, "http": {"status": 200, "headers": {"ETag": etag}}}
+        path.write_text(json.dumps(doc), "utf-8")
+
+    listed, relisted = (
+        "https://www.fxxh.gov.cn/content/2020/1.html",
+        "https://www.fxxh.gov.cn/content/2020/2.html",
+    )
+    version(listed, 1, "https://www.fxxh.gov.cn/channel/list/2006.html?pageNo=2", '"a"')
+    version(listed, 2, None, '"b"')
+    version(relisted, 1, "https://www.fxxh.gov.cn/channel/list/2006.html", '"c"')
+    version(relisted, 2, "https://www.fxxh.gov.cn/channel/list/2011.html", '"d"')
+    assert known_pages(tmp_path, "fuxin") == {
+        listed: Validators('"b"', None, "https://www.fxxh.gov.cn/channel/list/2006.html?pageNo=2"),
+        relisted: Validators('"d"', None, "https://www.fxxh.gov.cn/channel/list/2011.html"),
+    }

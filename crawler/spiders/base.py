@@ -120,18 +120,33 @@ class PortalSpider(Spider):
         # (conditional requests: an unchanged page costs a 304).
         if self.incremental:
             for url in sorted(self.known):
-                if not self.due(url):
-                    continue
-                classified = self.site.classify(url)
-                if classified is None:
-                    yield Request(
-                        url,
-                        callback=self.parse_attachment,
-                        errback=self.on_error,
-                        meta={"xxgk_kind": "attachment", "xxgk_referer": None, "xxgk_groups": {}},
-                    )
-                elif classified[0] == "detail" and self.in_scope(classified[1]):
-                    yield self._request(url, "detail", None, classified[1])
+                if self.due(url) and (request := self._revisit_request(url)) is not None:
+                    yield request
+
+    def _revisit_request(self, url: str) -> Request | None:
+        """The request revalidating a held page, or None when the crawl's units / columns exclude it.
+
+        It carries the referer the page was archived with (the list it was found on): the page's
+        next version keeps it, and the health check counts the page in that list's section, which a
+        JTopCMS detail URL (/content/YYYY/id.html) does not name."""
+        held = self.validators.get(url)
+        referer = held.referer if held is not None else None
+        classified = self.site.classify(url)
+        if classified is None:
+            return Request(
+                url,
+                callback=self.parse_attachment,
+                errback=self.on_error,
+                meta={"xxgk_kind": "attachment", "xxgk_referer": referer, "xxgk_groups": {}},
+            )
+        kind, groups = classified
+        if kind != "detail" or not self.in_scope(groups):
+            return None
+        if referer and not ({"unit", "column"} & groups.keys()):
+            listed = self.site.classify(referer)
+            if listed is not None and not self.in_scope(listed[1]):
+                return None  # listed in a column this crawl was not asked for
+        return self._request(url, "detail", referer, groups)
 
     # Navigation -------------------------------------------------------------------------------
 
