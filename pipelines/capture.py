@@ -260,12 +260,11 @@ def missing_fields(result: PageResult | None) -> tuple[str, ...]:
 
 def _moment(stamp: str) -> datetime:
     """A fetch time as the crawl wrote it (with or without microseconds), as a UTC moment."""
-    for form in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
-        try:
-            return datetime.strptime(stamp, form).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return datetime.now(UTC)
+    try:
+        # fromisoformat, not strptime: 1 µs against 25 µs, once per exchange
+        return datetime.fromisoformat(stamp.removesuffix("Z")).replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)
 
 
 def _head(exchange: dict[str, Any]) -> tuple[int, str, str, list[tuple[str, str]]]:
@@ -278,16 +277,17 @@ def _head(exchange: dict[str, Any]) -> tuple[int, str, str, list[tuple[str, str]
 
 
 def _write_exchange(
-    store: ArchiveStore, capture: Capture, deflated: Deflated | None = None
+    store: ArchiveStore, capture: Capture, deflated: Deflated | None = None, text: str | None = None
 ) -> WarcRef | None:
     """The exchange as ``request`` and ``response`` records; the body as it crossed the wire
-    (``deflated``, the body compressed for the raw segment, is reused when it is those bytes)."""
+    (``deflated``, the body compressed for the raw segment, is reused when it is those bytes);
+    ``text``, a page's clean text, as a ``metadata`` record beside them."""
     exchange = capture.exchange
     if exchange is None:
         return None
     body = exchange["body"] if exchange.get("body") is not None else capture.body
-    moment = _moment(capture.fetched_at)
-    return _record_exchange(store, capture.warcinfo or {}, capture.url, exchange, body, moment, deflated)
+    info, moment = capture.warcinfo or {}, _moment(capture.fetched_at)
+    return _record_exchange(store, info, capture.url, exchange, body, moment, deflated, text)
 
 
 def _record_exchange(
@@ -298,6 +298,7 @@ def _record_exchange(
     body: bytes,
     moment: datetime,
     deflated: Deflated | None = None,
+    text: str | None = None,
 ) -> WarcRef:
     status, reason, protocol, headers = _head(exchange)
     request_headers = [tuple(pair) for pair in exchange.get("request_headers") or []]
@@ -307,6 +308,7 @@ def _record_exchange(
         response=(status, reason, protocol, headers, body),
         fetched_at=moment,
         deflated=deflated,
+        text=text,
     )
 
 
@@ -323,6 +325,8 @@ def archive_exchange(archive: str, fsync: bool, warcinfo: dict[str, Any], exchan
 
 def _latest_warc(store: ArchiveStore, capture: Capture) -> WarcRef | None:
     ident = doc_id(capture.url)
+    if store.latest_digest(capture.site, ident) is None:
+        return None  # nothing held (a first crawl, mostly): known from the store's cache
     versions = store.versions(capture.site, ident)
     if not versions:
         return None
@@ -362,12 +366,8 @@ def _warc_for_document(
             fetched_at=_moment(capture.fetched_at),
             profile="identical-payload-digest" if received == previous.payload_digest else "normalized-text",
         )
-    ref = _write_exchange(store, capture, deflated)
     text = doc.get("text")
-    if ref is not None and isinstance(text, str) and text:
-        moment = _moment(capture.fetched_at)
-        store.warc(capture.warcinfo or {}).write_text(ref, capture.url, text, fetched_at=moment)
-    return ref
+    return _write_exchange(store, capture, deflated, text if isinstance(text, str) else None)
 
 
 def _attachment_exchange(store: ArchiveStore, capture: Capture, deflated: Deflated) -> WarcRef | None:

@@ -251,5 +251,19 @@ def worker_main(preload: list[str]) -> int:
         answers.flush()
 
 
+def _profiled(preload: list[str], directory: str) -> int:
+    """``worker_main`` under cProfile, its stats written to ``directory/worker-<pid>.prof`` (set
+    ``XXGK_WORKER_PROFILE`` to a directory: how the archive's per-page costs were found)."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        return int(profiler.runcall(worker_main, preload))
+    finally:
+        os.makedirs(directory, exist_ok=True)
+        profiler.dump_stats(os.path.join(directory, f"worker-{os.getpid()}.prof"))
+
+
 if __name__ == "__main__":
-    raise SystemExit(worker_main(sys.argv[1:]))
+    _profile_to = os.environ.get("XXGK_WORKER_PROFILE")
+    raise SystemExit(_profiled(sys.argv[1:], _profile_to) if _profile_to else worker_main(sys.argv[1:]))

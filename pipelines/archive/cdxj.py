@@ -188,6 +188,7 @@ def compact_index(root: Path) -> int:
         lines = sorted({raw.rstrip(b"\n") for raw in handle if _well_formed(raw)})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # as the WARC files: readable by a replay server run by another user
         with os.fdopen(fd, "wb") as out:
             out.write(b"".join(line + b"\n" for line in lines))
             out.flush()

@@ -57,7 +57,7 @@ class ArchiveStore:
         self.fsync = fsync
         # Content digest of the latest version of each document seen by this process: a re-crawl
         # compares against it without re-reading JSON from disk for every page.
-        self._latest: dict[tuple[str, str], tuple[int, str]] = {}
+        self._latest: dict[tuple[str, str], tuple[int, str] | None] = {}
         # Directories known to exist, and open append logs: a crawl writes thousands of files, and
         # a mkdir or open per file showed up as a fifth of the pipeline's time.
         self._dirs: set[Path] = set()
@@ -164,8 +164,12 @@ class ArchiveStore:
     def _latest_digest(self, site: str, ident: str) -> tuple[int, str] | None:
         key = (site, ident)
         if key not in self._latest:
+            # "No version yet" is remembered too (a page's WARC capture asks, then its save): a
+            # version another process writes meanwhile makes the save's exclusive create fail, and
+            # the save reads again.
             versions = self.versions(site, ident)
             if not versions:
+                self._latest[key] = None
                 return None
             doc = self.load_version(site, ident, versions[-1])
             self._latest[key] = (versions[-1], str(doc.get("content_digest", "")))

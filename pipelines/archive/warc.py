@@ -31,7 +31,7 @@ import socket
 import uuid
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -109,15 +109,28 @@ def software_version() -> str:
 def _clean_token(value: str | bytes, problems: list[str], what: str) -> bytes:
     """Header name, value or status text as bytes; CR, LF and NUL (which would end the line and
     let a hostile server write WARC headers of its own) become spaces, and that is reported."""
-    raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
-    if any(c in raw for c in b"\r\n\x00"):
+    raw = _latin1(value)
+    if _LINE_BREAKS.search(raw):
         problems.append(f"{what} held a line break or NUL, replaced by spaces")
         raw = raw.replace(b"\r", b" ").replace(b"\n", b" ").replace(b"\x00", b" ")
     return raw
 
 
+def _latin1(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("latin-1", "replace")
+
+
+_LINE_BREAKS = re.compile(rb"[\r\n\x00]")
+
+
 def _header_block(first_line: bytes, headers: Sequence[Header], problems: list[str]) -> bytes:
     """The HTTP header block (start line, headers in order, blank line), as the bytes received."""
+    names = [_latin1(name).replace(b":", b"%3A") for name, _value in headers]
+    values = [_latin1(value) for _name, value in headers]
+    if not _LINE_BREAKS.search(b"".join(names) + b"".join(values)):
+        # The usual case, in one scan: a dozen headers cleaned one by one cost more than the record.
+        lines = [first_line, *(name + b": " + value for name, value in zip(names, values, strict=True))]
+        return b"\r\n".join(lines) + b"\r\n\r\n"
     lines = [first_line]
     for name, value in headers:
         bname = _clean_token(name, problems, "a header name").replace(b":", b"%3A")
@@ -286,12 +299,14 @@ class WarcWriter:
         response: Response,
         fetched_at: datetime,
         deflated: Deflated | None = None,
+        text: str | None = None,
     ) -> WarcRef:
         """A ``response`` record (status line, headers and body exactly as received) followed by
         its ``request`` record, linked by ``WARC-Concurrent-To``; the ref is the response's.
 
         ``deflated``: the body already compressed for the raw segment (``members.deflate``), spliced
-        into the record instead of compressing the bytes a second time."""
+        into the record instead of compressing the bytes a second time. ``text``: the page's clean
+        text, as ``write_text`` writes it, appended in the same write."""
         problems: list[str] = []
         uri = _clean_uri(url, problems)
         date = _warc_date(fetched_at)
@@ -324,34 +339,20 @@ class WarcWriter:
             [req_http, req_body],
             sha1_digest(req_http, req_body),
         )
-        path, offset, lengths = self._write([resp, req])
+        members = [resp, req]
+        if text:
+            members.append(_text_record(resp_id, date, url, text, problems)[0])
+        path, offset, lengths = self._write(members)
         return WarcRef(path, offset, lengths[0], resp_id, payload, uri, date, tuple(problems))
 
     def write_text(self, of: WarcRef, url: str, text: str, *, fetched_at: datetime | None = None) -> WarcRef:
         """A ``metadata`` record holding the chrome-stripped text of the response ``of`` (UTF-8,
         lone surrogates replaced), pointing at it by ``WARC-Refers-To`` and ``WARC-Concurrent-To``."""
         problems: list[str] = []
-        # pywb's own convention for metadata: a metadata:// target, so that replay and the CDXJ
-        # index never take the text for the page (pywb indexes metadata records as captures)
-        uri = "metadata://" + _clean_uri(url, problems).split("://", 1)[-1]
-        data = text.encode("utf-8", "replace")
         date = of.date or _warc_date(fetched_at or datetime.now(UTC))
-        digest = sha1_digest(data)
-        record, record_id = _record(
-            "metadata",
-            [
-                ("WARC-Date", date),
-                ("WARC-Target-URI", uri),
-                ("WARC-Refers-To", of.record_id),
-                ("WARC-Concurrent-To", of.record_id),
-                ("WARC-Payload-Digest", digest),
-            ],
-            "text/plain; charset=utf-8",
-            [data],
-            digest,
-        )
+        record, ref = _text_record(of.record_id, date, url, text, problems)
         path, offset, lengths = self._write([record])
-        return WarcRef(path, offset, lengths[0], record_id, digest, uri, date, tuple(problems))
+        return replace(ref, path=path, offset=offset, length=lengths[0])
 
     def write_revisit(
         self,
@@ -414,6 +415,29 @@ class WarcWriter:
         )
         path, offset, lengths = self._write([record])
         return WarcRef(path, offset, lengths[0], record_id, digest or "", uri, date, tuple(problems))
+
+
+def _text_record(of_id: str, date: str, url: str, text: str, problems: list[str]) -> tuple[bytes, WarcRef]:
+    """The ``metadata`` record of a response's clean text, and its ref (without a place yet)."""
+    # pywb's own convention for metadata: a metadata:// target, so that replay and the CDXJ
+    # index never take the text for the page (pywb indexes metadata records as captures)
+    uri = "metadata://" + _clean_uri(url, problems).split("://", 1)[-1]
+    data = text.encode("utf-8", "replace")
+    digest = sha1_digest(data)
+    record, record_id = _record(
+        "metadata",
+        [
+            ("WARC-Date", date),
+            ("WARC-Target-URI", uri),
+            ("WARC-Refers-To", of_id),
+            ("WARC-Concurrent-To", of_id),
+            ("WARC-Payload-Digest", digest),
+        ],
+        "text/plain; charset=utf-8",
+        [data],
+        digest,
+    )
+    return record, WarcRef("", 0, 0, record_id, digest, uri, date, tuple(problems))
 
 
 def sha1_digest(*parts: bytes) -> str:
