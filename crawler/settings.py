@@ -46,10 +46,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: sees each exchange before the body is decoded (WARC capture).
     "crawler.exchange.ExchangeCaptureMiddleware": 950,
 }
-# Every exchange kept as WARC/1.1 records (warc/*.warc.gz, indexed in warc/index.cdxj). Off by
-# default for now: on this project's 2-core machine it cost 18% of a fast crawl's pages/s (issue 4's
-# target is 10%; docs/benchmarks.md). The raw bytes and their digests are archived either way.
-XXGK_WARC = False
+# Every exchange kept as WARC/1.1 records (warc/*.warc.gz, indexed in warc/index.cdxj; docs/warc.md).
+# Its cost is measured by bench/crawl_speed.py --baseline nowarc (docs/benchmarks.md).
+XXGK_WARC = True
+# WARC files rotate once they pass this size (the customary 1 GiB); each worker process writes its own.
+XXGK_WARC_MAX_BYTES = 1024 * 1024 * 1024
 XXGK_CONDITIONAL = True
 # On a re-crawl, lists are walked only until a page brings nothing new, and a rotating share of the
 # pages held is revalidated each run (every page once in 1/share runs). XXGK_INCREMENTAL_LISTS = False

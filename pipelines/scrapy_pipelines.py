@@ -124,6 +124,7 @@ class ArchivePipeline:
         self._warcinfo = {
             "settings": crawl_settings(settings),
             "robots_obey": settings.getbool("ROBOTSTXT_OBEY"),
+            "max_bytes": settings.getint("XXGK_WARC_MAX_BYTES"),
         }
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         # Exchanges no page item carries (redirects, error answers, robots.txt): WARC records only.

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import Archive, crawl
+from conftest import Archive, crawl, run_xxgk
 from pipelines.archive.cdxj import cdxj_lines
 from replica.corpus import Corpus
 from replica.server import ReplicaServer
@@ -121,3 +122,22 @@ def test_the_index_holds_every_record_of_a_crawl_of_several_sites(tmp_path: Path
     assert index == expected
     hosts = {line.split(")", 1)[0] for line in index}
     assert {"cn,gov,siping,txqxxgk", "cn,gov,fxxh"} <= hosts
+
+
+def test_files_rotate_by_size_and_every_pointer_resolves(tmp_path: Path) -> None:
+    corpus = Corpus(seed=3, pages=60)
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(corpus) as server:
+        crawl(archive.root, server, SITE, "-s", "XXGK_WARC_MAX_BYTES=100000")
+    files = sorted((archive.root / "warc").glob("*.warc.gz"))
+    assert len(files) > 3
+    for path in files:
+        with path.open("rb") as handle:
+            kinds = [record.rec_type for record in ArchiveIterator(handle)]
+        assert kinds[0] == "warcinfo" and "warcinfo" not in kinds[1:]  # every file starts with its own
+        # Over the limit only when one exchange (response, request, text) is larger on its own.
+        assert path.stat().st_size <= 100000 or len(kinds) <= 4, (path.name, path.stat().st_size)
+    result = run_xxgk("verify", "--archive", str(archive.root))
+    assert result.returncode == 0, result.stdout[-2000:]
+    index = (archive.root / "warc" / "index.cdxj").read_text("utf-8").splitlines()
+    assert {json.loads(line.split(" ", 2)[2])["filename"] for line in index} == {path.name for path in files}

@@ -20,7 +20,7 @@ from typing import Any
 from pipelines.archive.files import AppendLog, atomic_write
 from pipelines.archive.members import Deflated, deflate, gzip_member
 from pipelines.archive.segments import BlobRef, SegmentStore
-from pipelines.archive.warc import WarcWriter
+from pipelines.archive.warc import MAX_WARC_BYTES, WarcWriter
 
 __all__ = ["ArchiveStore", "BlobRef", "CompressedRaw", "compress_raw", "doc_id"]
 
@@ -94,13 +94,14 @@ class ArchiveStore:
 
     def warc(self, info: Mapping[str, Any]) -> WarcWriter:
         """This process's WARC writer (``warc/*.warc.gz``); ``info`` ({settings, robots_obey}) goes
-        into each file's warcinfo record."""
+        into each file's warcinfo record, ``info["max_bytes"]`` is the size files rotate at."""
         if self._warc is None:
             self._warc = WarcWriter(
                 self.root,
                 settings=dict(info.get("settings") or {}),
                 robots_obey=bool(info.get("robots_obey", True)),
                 fsync=self.fsync,
+                max_bytes=int(info.get("max_bytes") or MAX_WARC_BYTES),
             )
         return self._warc
 
