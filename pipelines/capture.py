@@ -16,7 +16,7 @@ from typing import Any
 from pipelines.archive.members import Deflated
 from pipelines.archive.record import Fetched, attachment_document, page_document, schema_errors
 from pipelines.archive.store import ArchiveStore, BlobRef, compress_raw, doc_id
-from pipelines.archive.warc import WarcRef, sha1_digest
+from pipelines.archive.warc import RevisitRule, WarcRef, sha1_digest
 from pipelines.health import challenge_page
 from pipelines.page import AttachmentResult, PageResult, process_attachment, process_page
 from pipelines.withdrawals import move
@@ -68,8 +68,12 @@ class Outcome:
     # Why the answer was a JavaScript challenge page rather than content (``failure`` is then
     # ``challenge_page``).
     challenge: str | None = None
-    # The WARC record written for a deferred attachment's exchange (pointer of its document-to-be).
+    # The WARC record written for this exchange (for a deferred attachment, the pointer of its
+    # document-to-be).
     warc: dict[str, Any] | None = None
+    # When the content was found unchanged, the rule that decided it, as the WARC revisit record's
+    # profile names it (identical-payload-digest, normalized-text, server-not-modified).
+    revisit: str | None = None
 
 
 _stores: dict[tuple[str, bool], ArchiveStore] = {}
@@ -126,35 +130,60 @@ def archive_capture(capture: Capture, defer_attachments: bool = False) -> Outcom
     raw = store.put_compressed(packed)
     # The body is compressed once: the raw segment and the WARC response record share it.
     deflated = packed.deflated
-    store.record_capture(
-        capture.run_id,
-        {
-            "url": capture.url,
-            "kind": capture.kind,
-            "status": capture.status,
-            "sha256": raw.sha256,
-            "fetched_at": capture.fetched_at,
-            "size": raw.size,
-            # What a later run needs to write an attachment's document if this run is cut off
-            # before its after-crawl stage (pipelines.scrapy_pipelines recovers them).
-            "site": capture.site,
-            "content_type": capture.headers.get("Content-Type"),
-            "referer": capture.referer,
-        },
-    )
+    outcome = _archive_response(store, capture, raw, result, deflated, challenge, defer_attachments)
+    line = {
+        "url": capture.url,
+        "kind": capture.kind,
+        "status": capture.status,
+        "sha256": raw.sha256,
+        "fetched_at": capture.fetched_at,
+        "size": raw.size,
+        # What a later run needs to write an attachment's document if this run is cut off
+        # before its after-crawl stage (pipelines.scrapy_pipelines recovers them).
+        "site": capture.site,
+        "content_type": capture.headers.get("Content-Type"),
+        "referer": capture.referer,
+    }
+    store.record_capture(capture.run_id, {**line, **_proof(outcome)})
+    return outcome
+
+
+def _proof(outcome: Outcome) -> dict[str, Any]:
+    """What a capture line adds about the archived proof: the WARC record of this fetch and, when
+    the content was unchanged, the rule that said so (the JSON of a fetch that added no version)."""
+    fields: dict[str, Any] = {}
+    if outcome.warc is not None:
+        fields["warc"] = {k: outcome.warc[k] for k in ("path", "offset", "length") if k in outcome.warc}
+    if outcome.revisit is not None:
+        fields["unchanged_by"] = outcome.revisit
+    return fields
+
+
+def _archive_response(
+    store: ArchiveStore,
+    capture: Capture,
+    raw: BlobRef,
+    result: PageResult | None,
+    deflated: Deflated,
+    challenge: str | None,
+    defer_attachments: bool,
+) -> Outcome:
     counter = {"list": "lists", "attachment": "attachments"}.get(capture.kind, "documents")
     if challenge is not None:
         ref = _write_exchange(store, capture, deflated)
         record = failure_record(capture, "extract", "challenge_page", challenge, raw.sha256, ref)
         store.record_failure(capture.run_id, record)
-        return Outcome(counter, failure="challenge_page", challenge=challenge)
+        return Outcome(counter, failure="challenge_page", challenge=challenge, warc=_pointer(ref))
     if capture.kind == "list":
-        _write_exchange(store, capture, deflated)
-        return Outcome("lists")
+        return Outcome("lists", warc=_pointer(_write_exchange(store, capture, deflated)))
     if capture.kind == "attachment" and defer_attachments:
-        ref = _attachment_exchange(store, capture, deflated)
-        return Outcome("attachments", deferred=raw.sha256, warc=ref.as_dict() if ref else None)
+        ref, rule = _attachment_exchange(store, capture, deflated)
+        return Outcome("attachments", deferred=raw.sha256, warc=_pointer(ref), revisit=rule)
     return _archive_document(store, capture, raw, result, deflated)
+
+
+def _pointer(ref: WarcRef | None) -> dict[str, Any] | None:
+    return ref.as_dict() if ref is not None else None
 
 
 def derive_attachment(capture: Capture, raw_sha256: str) -> Outcome:
@@ -209,7 +238,11 @@ def _archive_document(
         record = failure_record(capture, "extract", reason, message, raw.sha256, ref)
         store.record_failure(capture.run_id, record)
         return Outcome(
-            "documents", failure=reason, problems=result.extracted.problems, missing=missing_fields(result)
+            "documents",
+            failure=reason,
+            problems=result.extracted.problems,
+            missing=missing_fields(result),
+            warc=_pointer(ref),
         )
     else:
         text_ref = store.put_text(result.extracted.text)
@@ -221,13 +254,14 @@ def _archive_document(
         message = "; ".join(errors[:5])
         record = failure_record(capture, "archive", "schema_invalid", message, raw.sha256, ref)
         store.record_failure(capture.run_id, record)
-        return Outcome(counter, failure="schema_invalid", missing=missing_fields(result))
+        return Outcome(counter, failure="schema_invalid", missing=missing_fields(result), warc=_pointer(ref))
     if capture.redirected_from:
         doc["redirected_from"] = list(capture.redirected_from)
+    rule: str | None = None
     if capture.warc_ref is not None:
         doc["warc"] = capture.warc_ref
     elif capture.exchange is not None:
-        ref = _warc_for_document(store, capture, doc, deflated)
+        ref, rule = _warc_for_document(store, capture, doc, deflated)
         if ref is not None:
             doc["warc"] = ref.as_dict()
     status, _version = store.save_document(doc)
@@ -236,7 +270,14 @@ def _archive_document(
         move(store, capture.site, old_url, to=capture.url, seen_at=capture.fetched_at)
     # An attachment's extraction problems travel with the outcome, as a page's do with its failure.
     problems = attachment.file.problems if attachment and attachment.file.kind != "image" else ()
-    return Outcome(counter, status=status, problems=problems, missing=missing_fields(result))
+    return Outcome(
+        counter,
+        status=status,
+        problems=problems,
+        missing=missing_fields(result),
+        warc=doc.get("warc"),
+        revisit=rule if status == "unchanged" else None,
+    )
 
 
 def missing_fields(result: PageResult | None) -> tuple[str, ...]:
@@ -344,81 +385,86 @@ def _latest_warc(store: ArchiveStore, capture: Capture) -> WarcRef | None:
         return None
 
 
-def _warc_for_document(
-    store: ArchiveStore, capture: Capture, doc: dict[str, Any], deflated: Deflated | None
-) -> WarcRef | None:
-    """A page's exchange: a revisit of the record already holding it when its content is unchanged
-    (identical bytes, or the same normalised text: ``doc["digest_rule"]`` says which decided), else
-    the exchange itself and the clean text as a metadata record beside it."""
-    latest = store.latest_digest(str(doc["site"]), str(doc["id"]))
-    previous = _latest_warc(store, capture) if latest and latest[1] == doc["content_digest"] else None
-    exchange = capture.exchange
-    assert exchange is not None
-    if previous is not None:
-        body = exchange["body"] if exchange.get("body") is not None else capture.body
-        received = sha1_digest(body)
-        status, reason, protocol, headers = _head(exchange)
-        return store.warc(capture.warcinfo or {}).write_revisit(
-            capture.url,
-            previous,
-            response=(status, reason, protocol, headers),
-            payload_digest=received,
-            fetched_at=_moment(capture.fetched_at),
-            profile="identical-payload-digest" if received == previous.payload_digest else "normalized-text",
-        )
-    text = doc.get("text")
-    return _write_exchange(store, capture, deflated, text if isinstance(text, str) else None)
-
-
-def _attachment_exchange(store: ArchiveStore, capture: Capture, deflated: Deflated) -> WarcRef | None:
-    """An attachment's exchange, written before its document (which waits for the after-crawl
-    stage): a revisit when the file is the one archived (same payload digest), else the response."""
-    exchange = capture.exchange
-    if exchange is None:
-        return None
-    previous = _latest_warc(store, capture)
-    body = exchange["body"] if exchange.get("body") is not None else capture.body
-    received = sha1_digest(body)
-    if previous is None or previous.payload_digest != received:
-        return _write_exchange(store, capture, deflated)
-    status, reason, protocol, headers = _head(exchange)
-    return store.warc(capture.warcinfo or {}).write_revisit(
+def _revisit(
+    store: ArchiveStore, capture: Capture, previous: WarcRef, received: str, rule: RevisitRule
+) -> tuple[WarcRef, str]:
+    """A ``revisit`` of ``previous`` for this fetch (its status line and headers), and its rule."""
+    assert capture.exchange is not None
+    status, reason, protocol, headers = _head(capture.exchange)
+    ref = store.warc(capture.warcinfo or {}).write_revisit(
         capture.url,
         previous,
         response=(status, reason, protocol, headers),
         payload_digest=received,
         fetched_at=_moment(capture.fetched_at),
+        profile=rule,
     )
+    return ref, rule
+
+
+def _received_digest(capture: Capture) -> str:
+    """The payload digest of the body as it crossed the wire."""
+    assert capture.exchange is not None
+    body = capture.exchange.get("body")
+    return sha1_digest(body if isinstance(body, bytes) else capture.body)
+
+
+def _warc_for_document(
+    store: ArchiveStore, capture: Capture, doc: dict[str, Any], deflated: Deflated | None
+) -> tuple[WarcRef | None, str | None]:
+    """A page's exchange: a revisit of the record already holding it when its content is unchanged
+    (identical bytes, or the same normalised text: the rule is returned with it), else the exchange
+    itself and the clean text as a metadata record beside it."""
+    latest = store.latest_digest(str(doc["site"]), str(doc["id"]))
+    previous = _latest_warc(store, capture) if latest and latest[1] == doc["content_digest"] else None
+    if previous is not None:
+        received = _received_digest(capture)
+        same = received == previous.payload_digest
+        return _revisit(
+            store, capture, previous, received, "identical-payload-digest" if same else "normalized-text"
+        )
+    text = doc.get("text")
+    return _write_exchange(store, capture, deflated, text if isinstance(text, str) else None), None
+
+
+def _attachment_exchange(
+    store: ArchiveStore, capture: Capture, deflated: Deflated
+) -> tuple[WarcRef | None, str | None]:
+    """An attachment's exchange, written before its document (which waits for the after-crawl
+    stage): a revisit when the file is the one archived (same payload digest), else the response;
+    and the revisit's rule, if it is one."""
+    if capture.exchange is None:
+        return None, None
+    previous = _latest_warc(store, capture)
+    received = _received_digest(capture)
+    if previous is None or previous.payload_digest != received:
+        return _write_exchange(store, capture, deflated), None
+    return _revisit(store, capture, previous, received, "identical-payload-digest")
 
 
 def _not_modified(store: ArchiveStore, capture: Capture) -> Outcome:
     """A 304 to a conditional request: the page is as archived. The capture line records that it was
     asked and found unchanged (no bytes came); no version is added."""
-    store.record_capture(
-        capture.run_id,
-        {
-            "url": capture.url,
-            "kind": capture.kind,
-            "status": 304,
-            "sha256": None,
-            "fetched_at": capture.fetched_at,
-            "size": 0,
-        },
-    )
+    ref: WarcRef | None = None
+    rule: str | None = None
     if capture.exchange is not None:
         previous = _latest_warc(store, capture)
         if previous is not None:
             # The server said "not modified": a revisit of the record holding the content.
-            status, reason, protocol, headers = _head(capture.exchange)
-            store.warc(capture.warcinfo or {}).write_revisit(
-                capture.url,
-                previous,
-                response=(status, reason, protocol, headers),
-                payload_digest=previous.payload_digest,
-                fetched_at=_moment(capture.fetched_at),
-                profile="server-not-modified",
-            )
+            ref, rule = _revisit(store, capture, previous, previous.payload_digest, "server-not-modified")
         else:
-            _write_exchange(store, capture)
+            ref = _write_exchange(store, capture)
     counter = {"detail": "documents", "attachment": "attachments"}.get(capture.kind, "lists")
-    return Outcome(counter, status="unchanged" if counter != "lists" else None)
+    outcome = Outcome(
+        counter, status="unchanged" if counter != "lists" else None, warc=_pointer(ref), revisit=rule
+    )
+    line = {
+        "url": capture.url,
+        "kind": capture.kind,
+        "status": 304,
+        "sha256": None,
+        "fetched_at": capture.fetched_at,
+        "size": 0,
+    }
+    store.record_capture(capture.run_id, {**line, **_proof(outcome)})
+    return outcome

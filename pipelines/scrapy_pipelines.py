@@ -326,6 +326,8 @@ class ArchivePipeline:
             self.stats.inc_value("xxgk/warc/other_exchanges")
 
     def _count(self, outcome: Outcome) -> None:
+        if outcome.revisit:
+            self.stats.inc_value(f"xxgk/unchanged_by/{outcome.revisit}")
         if outcome.failure:
             self._count_failure(outcome.failure)
         elif outcome.status:
@@ -548,6 +550,10 @@ def run_record(
     def count(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
+    def counts_under(prefix: str) -> dict[str, int]:
+        """The counters ``prefix<name>`` by name."""
+        return {key.removeprefix(prefix): v for key, v in sorted(stats.items()) if key.startswith(prefix)}
+
     return {
         "run_id": run_id,
         "site": crawler.spider.name if crawler.spider else None,
@@ -560,11 +566,9 @@ def run_record(
         "documents": {k: count(f"xxgk/documents/{k}") for k in ("new", "changed", "unchanged", "withdrawn")},
         "attachments": {k: count(f"xxgk/attachments/{k}") for k in ("new", "changed", "unchanged")},
         "lists": count("xxgk/lists"),
+        # Which rule found the unchanged ones unchanged (the WARC revisit profiles).
+        "unchanged_by": counts_under("xxgk/unchanged_by/"),
         "failures": count("xxgk/failures"),
-        "failures_by_reason": {
-            key.split("/", 2)[2]: value
-            for key, value in sorted(stats.items())
-            if key.startswith("xxgk/failures/")
-        },
+        "failures_by_reason": counts_under("xxgk/failures/"),
         "health": health if health is not None else {"ok": True, "problems": [], "sections": {}},
     }

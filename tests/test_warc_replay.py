@@ -101,6 +101,14 @@ def _revisits(archive: Archive) -> dict[tuple[str, str], str]:
     return found
 
 
+def _record_at(archive: Archive, pointer: dict[str, Any]) -> tuple[str, str]:
+    """(type, target URI) of the record a pointer names, read from its offset alone."""
+    with (archive.root / pointer["path"]).open("rb") as handle:
+        handle.seek(pointer["offset"])
+        record = next(iter(ArchiveIterator(handle)))
+        return record.rec_type, record.rec_headers.get_header("WARC-Target-URI")
+
+
 def test_every_archived_page_version_replays_as_archived(replayed: Replayed) -> None:
     archive = replayed.archive
     pages = [doc for doc in archive.documents() if doc["kind"] == "page"]
@@ -127,6 +135,9 @@ def test_unchanged_pages_replay_from_their_revisits(replayed: Replayed, crawl_in
             stamp = _stamp(capture["fetched_at"])
             assert (capture["url"], stamp) in revisits, capture
             profiles.add(revisits[capture["url"], stamp])
+            # The fetch's own JSON line says which rule found it unchanged, and where its record is.
+            assert revisits[capture["url"], stamp].endswith("/" + capture["unchanged_by"])
+            assert _record_at(archive, capture["warc"]) == ("revisit", capture["url"])
             body, memento = replay(replayed.base, stamp, capture["url"])
             assert memento == _http_date(capture["fetched_at"])  # the revisit was chosen
             assert body == archive.store.read_raw(held[-1]["raw"]["sha256"]), capture["url"]
@@ -149,6 +160,8 @@ def test_a_not_modified_answer_replays_as_received_and_names_its_original(replay
                 continue
             stamp = _stamp(capture["fetched_at"])
             assert revisits[capture["url"], stamp].endswith("/server-not-modified"), capture
+            assert capture["unchanged_by"] == "server-not-modified"
+            assert _record_at(archive, capture["warc"]) == ("revisit", capture["url"])
             status, headers, _body = get(f"{replayed.base}/{stamp}id_/{capture['url']}")
             assert status == 304, (status, capture["url"], stamp)
             assert headers["Memento-Datetime"] == _http_date(capture["fetched_at"])
@@ -230,6 +243,7 @@ def test_an_unchanged_attachment_is_a_revisit_not_a_second_copy(replayed: Replay
                 continue
             [doc] = archive.versions(capture["url"], site)  # unchanged: still one version
             stamp = _stamp(capture["fetched_at"])
+            assert capture["unchanged_by"] == "identical-payload-digest"
             assert revisits[capture["url"], stamp].endswith("/identical-payload-digest"), capture
             assert responses[capture["url"]] == 1, capture["url"]
             body, memento = replay(replayed.base, stamp, capture["url"])
