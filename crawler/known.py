@@ -24,6 +24,13 @@ class Validators:
     #: not from a list: its request carries this, so that the next version keeps it and the health
     #: check counts the page in that list's section (a JTopCMS detail URL names none).
     referer: str | None = None
+    #: The latest version's capture: when, the digest of its raw bytes, their Content-Type, and
+    #: whether it is a page (not a file). A resumed run finds the files of the pages a cut-off run
+    #: archived in those bytes (PortalSpider._files_of_cut_off_pages).
+    fetched_at: str = ""
+    raw_sha256: str | None = None
+    content_type: str | None = None
+    page: bool = False
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -62,9 +69,14 @@ def known_pages(archive: Path | str, site: str | None = None) -> dict[str, Valid
             if referer:
                 break
             referer = (_read(older) or {}).get("referer")
+        raw = doc.get("raw")
         found[url] = Validators(
             headers.get("ETag") or None,
             headers.get("Last-Modified") or None,
             str(referer) if referer else None,
+            fetched_at=str(doc.get("fetched_at") or ""),
+            raw_sha256=str(raw["sha256"]) if isinstance(raw, dict) and raw.get("sha256") else None,
+            content_type=headers.get("Content-Type") or None,
+            page=doc.get("kind") == "page",
         )
     return found

@@ -110,3 +110,36 @@ def test_a_cut_off_crawl_is_resumed_across_every_list_page(tmp_path: Path) -> No
     assert len(details) < len(busy), len(details)
     run = max(archive.runs(), key=lambda r: r["run_id"])
     assert run["documents"]["new"] == len(oldest)
+
+
+def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: Path) -> None:
+    """A run killed after archiving a page but before fetching its files: the resumed run holds the
+    page (and so neither fetches it nor finds its links), yet must fetch the files."""
+    corpus = Corpus(seed=3, pages=120)
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(corpus) as server:
+        crawl(archive.root, server, "siping")
+        files = {
+            doc["url"]: path
+            for path in archive.store.iter_documents("siping")
+            if (doc := json.loads(path.read_text("utf-8")))["kind"] == "attachment"
+        }
+        assert len(files) > 5
+        # The state the kill leaves: pages archived, their files not, no run record, the marker.
+        for path in files.values():
+            path.unlink()
+        for record in (archive.root / "runs").glob("*Z-siping.json"):
+            record.unlink()
+        for log in (archive.root / "runs").glob("*-siping.captures.jsonl"):  # the files never fetched
+            lines = log.read_text("utf-8").splitlines(keepends=True)
+            log.write_text("".join(line for line in lines if '"kind": "attachment"' not in line), "utf-8")
+        (archive.root / "jobs").mkdir(exist_ok=True)
+        (archive.root / "jobs" / "siping.running").write_text("20261122T000000Z-siping")
+        served = len(list(server.requests))
+        crawl(archive.root, server, "siping")
+        again = list(server.requests)[served:]
+    for url in files:
+        assert archive.latest(url, "siping") is not None, f"lost on resume: {url}"
+    held = {doc["url"] for doc in archive.documents() if doc["kind"] == "page"}
+    refetched = [r.path for r in again if f"http://{r.host}{r.path}" in held]
+    assert not refetched, refetched  # the pages held were not asked for again: their files were

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 from scrapy import Request, Spider
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -28,6 +29,7 @@ from crawler.known import Validators, known_pages
 from crawler.profiles import apply_profile
 from crawler.sites import Site
 from pipelines.archive.files import read_log
+from pipelines.archive.store import ArchiveStore
 from pipelines.extract import get_profile
 from pipelines.extract.links import attachment_ext
 
@@ -122,6 +124,50 @@ class PortalSpider(Spider):
             for url in sorted(self.known):
                 if self.due(url) and (request := self._revisit_request(url)) is not None:
                     yield request
+        if self.resuming:
+            for request in self._files_of_cut_off_pages():
+                yield request
+
+    def _files_of_cut_off_pages(self) -> Iterator[Request]:
+        """Resuming: the files linked by the pages the cut-off run(s) archived, which may have been
+        killed before fetching them. Those pages are held, so the resumed run neither fetches them
+        again nor finds their links there; the archive has their bytes, and the links are found in
+        them as the crawl finds them. Pages archived since the site's last finished run ended are
+        the cut-off runs' (a finished run fetched its pages' files)."""
+        archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
+        finished = sorted((archive / "runs").glob(f"*Z-{self.name}.json"))
+        since = ""
+        if finished:
+            try:
+                since = str(json.loads(finished[-1].read_text("utf-8")).get("finished_at") or "")
+            except (OSError, ValueError):
+                since = ""
+        store = ArchiveStore(archive, fsync=False)
+        asked: set[str] = set()
+        for url, held in sorted(self.validators.items()):
+            if not held.page or not held.raw_sha256 or held.fetched_at < since:
+                continue
+            try:
+                body = store.read_raw(held.raw_sha256)
+            except (KeyError, OSError, ValueError):  # unreadable: `xxgk verify` reports it
+                continue
+            headers = {"Content-Type": held.content_type} if held.content_type else {}
+            for file_url in self._attachment_links(HtmlResponse(url, body=body, headers=headers)):
+                if (
+                    file_url not in asked
+                    and self.site.classify(file_url) is None
+                    and file_url not in self.known
+                ):
+                    asked.add(file_url)
+                    yield self._file_request(file_url, url)
+
+    def _file_request(self, url: str, referer: str | None) -> Request:
+        return Request(
+            url,
+            callback=self.parse_attachment,
+            errback=self.on_error,
+            meta={"xxgk_kind": "attachment", "xxgk_referer": referer, "xxgk_groups": {}},
+        )
 
     def _revisit_request(self, url: str) -> Request | None:
         """The request revalidating a held page, or None when the crawl's units / columns exclude it.
@@ -133,12 +179,7 @@ class PortalSpider(Spider):
         referer = held.referer if held is not None else None
         classified = self.site.classify(url)
         if classified is None:
-            return Request(
-                url,
-                callback=self.parse_attachment,
-                errback=self.on_error,
-                meta={"xxgk_kind": "attachment", "xxgk_referer": referer, "xxgk_groups": {}},
-            )
+            return self._file_request(url, referer)
         kind, groups = classified
         if kind != "detail" or not self.in_scope(groups):
             return None
@@ -296,12 +337,7 @@ class PortalSpider(Spider):
         for url in self._attachment_links(response):
             if url not in seen and self.site.classify(url) is None and self.wanted(url):
                 seen.add(url)
-                yield Request(
-                    url,
-                    callback=self.parse_attachment,
-                    errback=self.on_error,
-                    meta={"xxgk_kind": "attachment", "xxgk_referer": response.url, "xxgk_groups": {}},
-                )
+                yield self._file_request(url, response.url)
 
     def _attachment_links(self, response: Response) -> Iterator[str]:
         """URLs of the files a detail page links or shows (PDF, DOC, XLS, images…).
