@@ -15,7 +15,7 @@ from pathlib import Path
 
 from conftest import REPO, Archive, crawl, run_xxgk
 from replica.corpus import Corpus
-from replica.server import ReplicaServer
+from replica.server import ReplicaServer, RequestRecord
 
 
 def _documents(archive: Archive) -> dict[str, list[str]]:
@@ -52,6 +52,15 @@ def _interrupted(archive: Path, server: ReplicaServer, sig: int, after: float) -
         time.sleep(0.3)
         proc.send_signal(sig)  # a second SIGINT/SIGTERM: Scrapy stops at once instead of draining
     proc.wait(timeout=120)
+
+
+def _resume(archive: Archive, server: ReplicaServer) -> list[RequestRecord]:
+    """Leave the marker a killed run leaves, crawl again; the requests the resumed run made."""
+    (archive.root / "jobs").mkdir(exist_ok=True)
+    (archive.root / "jobs" / "siping.running").write_text("20261122T000000Z-siping")
+    served = len(list(server.requests))
+    crawl(archive.root, server, "siping")
+    return list(server.requests)[served:]
 
 
 def test_killed_crawls_resume_to_the_uninterrupted_archive(tmp_path: Path) -> None:
@@ -98,11 +107,7 @@ def test_a_cut_off_crawl_is_resumed_across_every_list_page(tmp_path: Path) -> No
             for path in archive.store.iter_documents("siping"):
                 if json.loads(path.read_text("utf-8"))["url"] == truth.url:
                     path.unlink()
-        (archive.root / "jobs").mkdir(exist_ok=True)
-        (archive.root / "jobs" / "siping.running").write_text("20261122T000000Z-siping")
-        served = len(list(server.requests))
-        crawl(archive.root, server, "siping")
-        again = list(server.requests)[served:]
+        again = _resume(archive, server)
     for truth in oldest:
         assert archive.latest(truth.url, "siping") is not None, f"lost on resume: {truth.url}"
     # Resuming fetches what is missing, not everything again.
@@ -133,11 +138,7 @@ def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: P
         for log in (archive.root / "runs").glob("*-siping.captures.jsonl"):  # the files never fetched
             lines = log.read_text("utf-8").splitlines(keepends=True)
             log.write_text("".join(line for line in lines if '"kind": "attachment"' not in line), "utf-8")
-        (archive.root / "jobs").mkdir(exist_ok=True)
-        (archive.root / "jobs" / "siping.running").write_text("20261122T000000Z-siping")
-        served = len(list(server.requests))
-        crawl(archive.root, server, "siping")
-        again = list(server.requests)[served:]
+        again = _resume(archive, server)
     for url in files:
         assert archive.latest(url, "siping") is not None, f"lost on resume: {url}"
     held = {doc["url"] for doc in archive.documents() if doc["kind"] == "page"}
