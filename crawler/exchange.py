@@ -25,6 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.archiving import archives
+
 #: Signal sent with ``exchange`` (the dict below, body included) for an answer no page item carries.
 exchange_received = object()
 
@@ -59,6 +61,8 @@ class ExchangeCaptureMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if not archives(self.crawler.spider):
+            return response  # scrapy shell: nothing is archived
         carried = response.status in CARRIED_STATUS and request.meta.get("xxgk_kind") in CARRIED_KINDS
         exchange = {
             "url": response.url,

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.archiving import archives
 from crawler.exchange import exchange_received
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
@@ -138,6 +139,8 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        if not archives(spider):
+            return  # scrapy shell's spider: it archives nothing (crawler/archiving.py)
         name = spider.name if spider else "crawl"
         self.run_id = f"{self.started_at:%Y%m%dT%H%M%SZ}-{name}"
         self.stats.set_value("xxgk/run_id", self.run_id)
@@ -431,13 +434,13 @@ class ArchivePipeline:
         """A crawl that finished removes its marker; one stopped any other way leaves it, and the
         next run resumes."""
         spider = self.crawler.spider
-        if spider is not None and self._finish_reason == "finished":
+        if archives(spider) and spider is not None and self._finish_reason == "finished":
             self._running_marker(spider.name).unlink(missing_ok=True)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """After the crawl: the deferred attachments' documents, then the run record."""
         self._finish_reason = reason
-        if reason == "archive_locked":
+        if reason == "archive_locked" or not archives(spider):
             # Another run holds the archive (crawler/extensions/archive_lock.py): write nothing.
             await release_pool(self.pool)
             return

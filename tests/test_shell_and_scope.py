@@ -14,8 +14,9 @@ from replica.server import ReplicaServer
 SEED_SIPING = "http://txqxxgk.siping.gov.cn/zsts/fgw_12305/ndbg/201803/t20180320_205386.html"
 
 
-def test_scrapy_shell_offers_project_helpers(server: ReplicaServer) -> None:
+def test_scrapy_shell_offers_project_helpers(server: ReplicaServer, tmp_path: Path) -> None:
     code = "(parse()['title'], parse()['agency'], clean().splitlines()[-1], site.name)"
+    archive = tmp_path / "archive"
     result = subprocess.run(
         [
             sys.executable,
@@ -29,6 +30,8 @@ def test_scrapy_shell_offers_project_helpers(server: ReplicaServer) -> None:
             f"XXGK_REPLICA={server.url}",
             "-s",
             "LOG_LEVEL=ERROR",
+            "-s",
+            f"XXGK_ARCHIVE={archive}",
         ],
         cwd=REPO,
         capture_output=True,
@@ -42,6 +45,9 @@ def test_scrapy_shell_offers_project_helpers(server: ReplicaServer) -> None:
     assert "四平市铁西区站前街道办事处" in result.stdout
     assert "2017年3月18日" in result.stdout
     assert "'siping'" in result.stdout
+    # Looking at a page is not archiving it: no WARC record, no run marker, nothing.
+    written = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+    assert not written, written
 
 
 def test_crawl_limited_to_a_unit_and_column(tmp_path: Path, corpus: Corpus) -> None:

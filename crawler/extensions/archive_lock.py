@@ -13,6 +13,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 
+from crawler.archiving import archives
 from pipelines.archive.lock import ArchiveLock, ArchiveLockedError
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class ArchiveLockExtension:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
+        if not archives(spider):
+            return  # scrapy shell: looking at pages writes nothing, so it needs no lock
         try:
             self.lock.acquire()
         except ArchiveLockedError as exc:
