@@ -291,3 +291,30 @@ def test_a_damaged_warc_pointer_is_found(tmp_path: Path) -> None:
     doc["warc"]["offset"] += 7
     doc_path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     assert "bad_warc_record" in verify_archive(tmp_path / "archive").codes()
+
+
+def test_warc_files_are_read_whole_with_their_digests(crawled: Crawled, tmp_path: Path) -> None:
+    """verify reads every WARC record as warcio check does: a body changed after writing fails its
+    digest (the record still decompresses), a cut-off last record is a torn tail."""
+    import gzip
+    import shutil
+
+    from pipelines.archive.verify import verify_archive
+    from pipelines.archive.warc import complete_records
+
+    root = tmp_path / "archive"
+    shutil.copytree(crawled.archive.root, root)
+    clean = verify_archive(root)
+    assert clean.ok and clean.warc_records > 100
+    warc = sorted((root / "warc").glob("*.warc.gz"))[-1]
+    offset, length = complete_records(warc)[-1]
+    data = warc.read_bytes()
+    record = gzip.decompress(data[offset : offset + length])
+    head, sep, block = record.partition(b"\r\n\r\n")
+    forged = head + sep + bytes([block[0] ^ 0x01]) + block[1:]  # one bit of the block, same length
+    warc.write_bytes(data[:offset] + gzip.compress(forged))
+    assert "bad_warc_digest" in verify_archive(root).codes()
+
+    warc.write_bytes(data[: offset + length // 2])  # the last record cut in the middle
+    report = verify_archive(root)
+    assert report.codes() == {"torn_warc_tail"} and report.ok  # a warning: the next crawl cuts it

@@ -57,7 +57,13 @@ class BlobRef:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BlobRef:
-        return cls(str(data["path"]), int(data["offset"]), int(data["length"]), str(data["sha256"]), int(data["size"]))
+        return cls(
+            str(data["path"]),
+            int(data["offset"]),
+            int(data["length"]),
+            str(data["sha256"]),
+            int(data["size"]),
+        )
 
 
 _serial = itertools.count(1)
@@ -66,7 +72,9 @@ _serial = itertools.count(1)
 class SegmentStore:
     """Blobs of one kind under ``root/<kind>/``: append, look up by digest, read back."""
 
-    def __init__(self, root: Path, kind: str, ext: str, *, fsync: bool, segment_bytes: int = SEGMENT_BYTES) -> None:
+    def __init__(
+        self, root: Path, kind: str, ext: str, *, fsync: bool, segment_bytes: int = SEGMENT_BYTES
+    ) -> None:
         self.root = root
         self.kind = kind
         self.ext = ext
@@ -121,7 +129,7 @@ class SegmentStore:
         known = self._known()
         if sha256 in known:
             return known[sha256]
-        if self._fd < 0 or self._offset + len(data) > self.segment_bytes and self._offset > 0:
+        if self._fd < 0 or (self._offset + len(data) > self.segment_bytes and self._offset > 0):
             self._open_segment()
         offset = self._offset
         _write_all(self._fd, data)
@@ -140,7 +148,9 @@ class SegmentStore:
             handle.seek(ref.offset)
             data = handle.read(ref.length)
         if len(data) != ref.length:
-            raise ValueError(f"{ref.path}: blob at {ref.offset} is cut short ({len(data)} of {ref.length} bytes)")
+            raise ValueError(
+                f"{ref.path}: blob at {ref.offset} is cut short ({len(data)} of {ref.length} bytes)"
+            )
         return data
 
     def _open_segment(self) -> None:
@@ -152,7 +162,9 @@ class SegmentStore:
             # and O_EXCL makes sure of it.
             name = f"{stamp}-{os.getpid()}-{next(_serial):04d}.{self.ext}"
             try:
-                self._fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+                self._fd = os.open(
+                    self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644
+                )
             except FileExistsError:
                 continue
             break
