@@ -24,6 +24,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.archiving import archives
 
@@ -41,6 +42,15 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
         for name, values in headers.items()
         for value in values
     ]
+
+
+def _request_headers(request: Request) -> list[tuple[str, str]]:
+    """The request's headers as sent: Twisted's HTTP client adds ``Host`` (from the URL: the real
+    host, also when the replica answers) when Scrapy did not set one."""
+    pairs = _pairs(request.headers)
+    if b"Host" not in request.headers:
+        pairs.insert(0, ("Host", urlparse_cached(request).netloc))
+    return pairs
 
 
 def _reason(status: int) -> str:
@@ -67,7 +77,7 @@ class ExchangeCaptureMiddleware:
         exchange = {
             "url": response.url,
             "method": request.method,
-            "request_headers": _pairs(request.headers),
+            "request_headers": _request_headers(request),
             "status": response.status,
             "reason": _reason(response.status),
             "protocol": getattr(response, "protocol", None) or "HTTP/1.1",

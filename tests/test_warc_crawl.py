@@ -37,6 +37,7 @@ def _records(archive: Path) -> list[dict[str, Any]]:
                         "uri": record.rec_headers.get_header("WARC-Target-URI"),
                         "status": status,
                         "location": http.get_header("Location") if http else None,
+                        "host": http.get_header("Host") if http else None,
                         "body": record.content_stream().read(),
                     }
                 )
@@ -76,6 +77,8 @@ def test_every_answer_of_a_crawl_is_a_warc_record(tmp_path: Path) -> None:
         # every response has its request record
         requests = Counter(r["uri"] for r in records if r["type"] == "request")
         assert requests == Counter(uri for uri, _status in first.elements())
+        # as sent: with the real host (the replica answered it), as Twisted's client adds it
+        assert all(r["host"] == r["uri"].split("/")[2] for r in records if r["type"] == "request")
 
         # A re-crawl: 304s and unchanged pages are revisits, and again every answer is written.
         before = sum(first.values())
