@@ -203,6 +203,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    """Rebuild the archive's search index from its JSON, with a progress bar (docs/browse.md)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from pipelines.index import index_path, rebuild
+
+    root = Path(args.archive)
+    if not (root / "documents").is_dir():
+        print(f"xxgk index: {root} holds no documents", file=sys.stderr)
+        return EXIT_USAGE
+    # On stderr, and only in a terminal: stdout keeps the one result line for scripts.
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("indexing", total=None)
+        result = rebuild(
+            root,
+            total=lambda n: progress.update(task, total=n),
+            progress=lambda n: progress.advance(task, n),
+        )
+    skipped = f", {result.skipped} unreadable skipped (see the log)" if result.skipped else ""
+    print(f"indexed {result.indexed} documents into {index_path(root)}{skipped}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Full-text search of the index; 2 with a one-line message for a query or filter it cannot run."""
+    from pipelines.index import Filters, QueryError, search
+    from pipelines.index.render import print_json, print_table
+
+    filters = Filters(
+        site=args.site,
+        agency=args.agency,
+        region=args.region,
+        doc_type=args.type,
+        report_year=args.year,
+        format=args.format,
+        anomalies=args.anomalies,
+        since=args.since,
+        until=args.until,
+    )
+    try:
+        hits, total = search(Path(args.archive), args.query, filters, limit=args.limit)
+    except QueryError as exc:
+        print(f"xxgk search: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    (print_json if args.json else print_table)(hits, total, sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xxgk", description="Archive government information-disclosure portals (政府信息公开)."
@@ -264,6 +314,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--log-level", default="WARNING")
     demo.set_defaults(func=cmd_demo)
+
+    index = sub.add_parser("index", help="rebuild the archive's search index (index.sqlite)")
+    index.add_argument("--archive", default="archive", help="archive directory (default ./archive)")
+    index.set_defaults(func=cmd_index)
+
+    search = sub.add_parser("search", help="full-text search of the archive (Chinese words of any length)")
+    search.add_argument("query", help="words to find; every whitespace-separated term must occur")
+    search.add_argument("--archive", default="archive", help="archive directory (default ./archive)")
+    search.add_argument("--site", help="site name, e.g. siping")
+    search.add_argument("--agency", help="part of the agency's name, e.g. 财政局")
+    search.add_argument("--region", help="part of the region (province … street) or a unit folder")
+    search.add_argument("--year", type=int, help="report year")
+    search.add_argument(
+        "--type",
+        choices=["annual_report", "notice", "guide", "functions", "policy", "other"],
+        help="document type",
+    )
+    search.add_argument("--format", choices=["free-form", "standard-2019", "standard-2021"])
+    search.add_argument("--anomalies", action="store_true", help="only documents with anomalies")
+    search.add_argument("--since", metavar="DATE", help="published on or after (YYYY-MM-DD)")
+    search.add_argument("--until", metavar="DATE", help="published on or before (YYYY-MM-DD)")
+    search.add_argument("--limit", type=int, default=20, help="at most N documents (default 20)")
+    search.add_argument("--json", action="store_true", help="the matching documents as JSON")
+    search.set_defaults(func=cmd_search)
     return parser
 
 

@@ -50,6 +50,7 @@ from pipelines.health import (
     previous_sections,
     section_key,
 )
+from pipelines.index.build import index_after_crawl
 from pipelines.withdrawals import GONE, withdraw
 from pipelines.workers import acquire_pool, release_pool
 
@@ -454,6 +455,7 @@ class ArchivePipeline:
             # same process still appended to it) left that crawl's records out of the index.
             if await release_pool(self.pool):
                 self._index_warc()
+                index_after_crawl(self.store.root, self.stats)
             health = self.assess(spider, reason)
             self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()

@@ -109,6 +109,8 @@ class _Checker:
 
     def stray_files(self) -> None:
         for path in _walk(self.root):
+            if path.parent == self.root and path.name.startswith("index.sqlite"):
+                continue  # the search index is derived from the JSON; `xxgk index` rebuilds it
             if path.name.endswith(".tmp"):
                 self.add(
                     "error",

@@ -1,0 +1,232 @@
+"""Searching the index: Chinese queries of any length against a brute-force scan, filters, snippets,
+hostile queries, and `xxgk search` (table and --json)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Archive, crawl, run_xxgk
+from pipelines.index import Filters, IndexMissingError, QueryError, search
+from pipelines.index.schema import index_path
+from pipelines.index.tokens import normalize
+from replica.corpus import Corpus
+from replica.server import ReplicaServer
+
+pytestmark = pytest.mark.crawl
+
+ALL = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("searched")
+    with ReplicaServer(Corpus(seed=4, pages=120)) as server:
+        crawl(root, server)
+    yield root
+
+
+@pytest.fixture(scope="module")
+def documents(archive: Path) -> list[dict[str, Any]]:
+    """The latest version of every document, read from the JSON (the source of truth)."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in Archive(archive).store.iter_documents():
+        doc = json.loads(path.read_text("utf-8"))
+        latest[(doc["site"], doc["id"])] = doc
+    return list(latest.values())
+
+
+def contains(query: str) -> Callable[[dict[str, Any]], bool]:
+    """Brute force: the query in the title or the body (NFKC, lower case, as the index compares).
+    An ASCII query is a whole run of letters and digits (the index's word tokens)."""
+    q = normalize(query)
+
+    def found(doc: dict[str, Any]) -> bool:
+        for field in (doc.get("title"), doc.get("text")):
+            text = normalize(field or "")
+            if q.isascii() and q in re.findall(r"[a-z0-9]+", text):
+                return True
+            if not q.isascii() and q in text:
+                return True
+        return False
+
+    return found
+
+
+def urls(hits: list[Any]) -> set[str]:
+    return {hit.row["url"] for hit in hits}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["复", "诉", "站", "复议", "诉讼", "站前", "行政复议", "信息公开", "申请答复", "gov", "2020", "PDF"],
+)
+def test_a_query_finds_every_document_that_contains_it(
+    archive: Path, documents: list[dict[str, Any]], query: str
+) -> None:
+    expected = {doc["url"] for doc in documents if contains(query)(doc)}
+    hits, total = search(archive, query, limit=ALL)
+    assert urls(hits) == expected
+    assert total == len(expected)
+    if query in ("复议", "诉讼", "站前", "行政复议"):
+        assert expected, f"the corpus should hold {query}"
+
+
+def test_results_are_ranked_title_first(archive: Path) -> None:
+    hits, _ = search(archive, "年度报告", limit=ALL)
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores), "bm25: lower is better, best first"
+    in_title = [("年度报告" in normalize(hit.row["title"] or "")) for hit in hits]
+    assert in_title[0] and any(not t for t in in_title)
+    # Documents with the words in their title come before most without.
+    first_without = in_title.index(False)
+    assert sum(in_title[first_without:]) < sum(in_title[:first_without])
+
+
+def test_snippets_highlight_the_hit(archive: Path) -> None:
+    for query in ("复议", "站前", "行政诉讼"):
+        hits, _ = search(archive, query, limit=ALL)
+        assert hits
+        for hit in hits:
+            assert f"«{query}»" in hit.marked(), hit.marked()
+            for start, end in hit.spans:
+                assert normalize(hit.snippet[start:end]) == query
+    two, _ = search(archive, "复议 诉讼", limit=ALL)
+    assert two and all(contains("复议")(h.row | load(archive, h)) for h in two)
+
+
+def load(archive: Path, hit: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((archive / hit.row["path"]).read_text("utf-8"))
+    return data
+
+
+def test_every_term_must_occur(archive: Path, documents: list[dict[str, Any]]) -> None:
+    expected = {d["url"] for d in documents if contains("复议")(d) and contains("站前")(d)}
+    hits, _ = search(archive, "复议 站前", limit=ALL)
+    assert urls(hits) == expected
+    assert expected < {d["url"] for d in documents if contains("复议")(d)}
+
+
+FILTERS: list[tuple[Filters, Callable[[dict[str, Any]], bool]]] = [
+    (Filters(site="fuxin"), lambda d: d["site"] == "fuxin"),
+    (Filters(agency="财政局"), lambda d: "财政局" in (d.get("agency") or "")),
+    (Filters(region="铁东"), lambda d: "铁东" in "".join(v or "" for v in (d.get("region") or {}).values())),
+    (Filters(doc_type="annual_report"), lambda d: d.get("doc_type") == "annual_report"),
+    (Filters(report_year=2020), lambda d: d.get("report_year") == 2020),
+    (Filters(format="standard-2021"), lambda d: d.get("format") == "standard-2021"),
+    (Filters(anomalies=True), lambda d: bool(d.get("anomalies"))),
+    (Filters(since="2020-01-01"), lambda d: (d.get("publish_date") or "") >= "2020-01-01"),
+    (
+        Filters(until="2016-12-31"),
+        lambda d: bool(d.get("publish_date")) and d["publish_date"] <= "2016-12-31",
+    ),
+    (
+        Filters(site="siping", doc_type="annual_report", since="2018-01-01", until="2021-12-31"),
+        lambda d: (
+            d["site"] == "siping"
+            and d.get("doc_type") == "annual_report"
+            and "2018-01-01" <= (d.get("publish_date") or "") <= "2021-12-31"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("filters", "keep"), FILTERS)
+def test_each_filter_narrows_to_exactly_its_documents(
+    archive: Path, documents: list[dict[str, Any]], filters: Filters, keep: Callable[[dict[str, Any]], bool]
+) -> None:
+    query = "信息"
+    everything = {d["url"] for d in documents if contains(query)(d)}
+    expected = {d["url"] for d in documents if contains(query)(d) and keep(d)}
+    hits, total = search(archive, query, filters, limit=ALL)
+    assert urls(hits) == expected and total == len(expected)
+    assert expected, "the filter should keep some documents"
+    assert expected < everything, "the filter should drop some documents"
+
+
+def test_a_bad_date_or_limit_is_a_query_error(archive: Path) -> None:
+    with pytest.raises(QueryError, match="not a date"):
+        search(archive, "信息", Filters(since="2020-13' OR 1=1"))
+    with pytest.raises(QueryError, match="at least 1"):
+        search(archive, "信息", limit=0)
+
+
+HOSTILE = ['"', "AND", "*", "NEAR(", "'); DROP TABLE docs; --", "<script>alert(1)</script>", '复议" OR "', ""]
+#: Nothing searchable in them: a QueryError, not an empty result that hides the mistake.
+EMPTY = {'"', "*", ""}
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_give_a_clean_answer(
+    archive: Path, documents: list[dict[str, Any]], query: str
+) -> None:
+    if query in EMPTY:
+        with pytest.raises(QueryError, match="nothing to search for"):
+            search(archive, query)
+    else:
+        # Taken as text: every word must be in the document (no FTS5 operator is obeyed).
+        hits, _ = search(archive, query, limit=ALL)
+        words = re.findall(r"[a-z0-9]+|[^\W_]+", normalize(query))
+        plausible = {d["url"] for d in documents if all(contains(w)(d) for w in words)}
+        assert urls(hits) <= plausible
+        if query in ("AND", '复议" OR "'):
+            assert urls(hits) == plausible
+    result = run_xxgk("search", query, "--archive", str(archive))
+    assert result.returncode in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.returncode == 2:
+        assert result.stderr.startswith("xxgk search: ") and result.stderr.count("\n") == 1
+    conn = sqlite3.connect(index_path(archive))
+    try:
+        assert conn.execute("SELECT count(*) FROM docs").fetchone()[0] > 0, "the tables are all there"
+    finally:
+        conn.close()
+
+
+def test_an_archive_without_index_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="xxgk index"):
+        search(tmp_path, "复议")
+    result = run_xxgk("search", "复议", "--archive", str(tmp_path))
+    assert result.returncode == 2 and "run `xxgk index" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_table_shows_the_documents_aligned(archive: Path, documents: list[dict[str, Any]]) -> None:
+    result = run_xxgk("search", "站前", "--archive", str(archive), "--limit", "5")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header, rows, footer = lines[0], lines[1:-1], lines[-1]
+    assert header.split() == ["site", "date", "type", "year", "agency", "title", "snippet"]
+    expected = sum(contains("站前")(d) for d in documents)
+    assert footer == f"{min(5, expected)} of {expected} matching documents shown"
+    assert len(rows) == min(5, expected)
+    hits, _ = search(archive, "站前", limit=5)
+    for line, hit in zip(rows, hits, strict=True):
+        assert hit.row["title"] in line and "«站前»" in line and line.startswith(hit.row["site"])
+    # Aligned in display columns: the title column starts at the same terminal column on every line
+    # (a Chinese character is two columns wide).
+    from rich.cells import cell_len
+
+    starts = {cell_len(line[: line.index(hit.row["title"])]) for line, hit in zip(rows, hits, strict=True)}
+    assert starts == {cell_len(header[: header.index("title")])}
+
+
+def test_cli_json_lists_the_matching_documents(archive: Path, documents: list[dict[str, Any]]) -> None:
+    result = run_xxgk(
+        "search", "复议", "--archive", str(archive), "--json", "--type", "annual_report", "--limit", "1000"
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    expected = {d["url"] for d in documents if contains("复议")(d) and d.get("doc_type") == "annual_report"}
+    assert {doc["url"] for doc in data["documents"]} == expected and data["total"] == len(expected)
+    by_url = {d["url"]: d for d in documents}
+    for doc in data["documents"]:
+        assert doc["url"].startswith("http")
+        assert doc["title"] == by_url[doc["url"]]["title"]
+        assert doc["report_year"] == by_url[doc["url"]]["report_year"]
+        assert "«复议»" in doc["snippet"]
