@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.commands.browse import register as register_browse
+from crawler.commands.data import register as register_data
 from crawler.summary import format_summary
 
 
@@ -338,12 +340,22 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, help="at most N documents (default 20)")
     search.add_argument("--json", action="store_true", help="the matching documents as JSON")
     search.set_defaults(func=cmd_search)
+    # Reading the archive: list, show, history (crawler/commands/browse.py); stats, export
+    # (crawler/commands/data.py).
+    register_browse(sub)
+    register_data(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`xxgk list | head`): stop quietly, as Unix tools do, and keep Python
+        # from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return result
 
 

@@ -230,3 +230,19 @@ def test_cli_json_lists_the_matching_documents(archive: Path, documents: list[di
         assert doc["title"] == by_url[doc["url"]]["title"]
         assert doc["report_year"] == by_url[doc["url"]]["report_year"]
         assert "«复议»" in doc["snippet"]
+
+
+def test_the_table_prints_crawled_strings_as_they_are() -> None:
+    """Titles, agencies and snippets come from crawled pages: rich markup in them ("[/]", "[red]")
+    must neither raise nor style anything, and emoji codes stay text."""
+    import io
+
+    from pipelines.index.render import print_table
+    from pipelines.index.search import Hit
+
+    hostile = '[/] [red]x[/red] :smile: <script>alert(1)</script> "><img onerror=x>'
+    row = {"site": "siping", "publish_date": "2017-03-18", "doc_type": "other", "report_year": None}
+    hit = Hit({**row, "agency": hostile, "title": hostile}, 1.0, snippet=hostile, spans=[(0, 3)])
+    out = io.StringIO()
+    print_table([hit], 1, out)
+    assert out.getvalue().count("[red]x[/red] :smile: <script>alert(1)</script>") == 3

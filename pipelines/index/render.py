@@ -20,7 +20,8 @@ def print_table(hits: list[Hit], total: int, out: IO[str]) -> None:
     Piped output keeps every title and snippet whole (a wide virtual terminal, no ellipsis)."""
     tty = out.isatty()
     width = shutil.get_terminal_size().columns if tty else 400
-    console = Console(file=out, width=width, highlight=False, soft_wrap=not tty)
+    # markup off: titles and snippets come from crawled pages, and "[/]" in one must print as is
+    console = Console(file=out, width=width, highlight=False, soft_wrap=not tty, markup=False, emoji=False)
     table = Table(show_lines=False, box=None, pad_edge=False)
     for name in ("site", "date", "type", "year", "agency", "title"):
         table.add_column(name, no_wrap=not tty)
