@@ -20,10 +20,12 @@ a stray ``print`` in a library cannot corrupt the stream. With ``workers=0`` eve
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
 import itertools
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import Callable
@@ -33,6 +35,9 @@ T = TypeVar("T")
 
 _HEADER = struct.Struct("!Q")
 WORKER_NICENESS = 19
+_PR_SET_PDEATHSIG = 1
+#: The process that started this one (a worker compares it after asking to die with it).
+_PARENT = os.getppid()
 
 
 class WorkerDiedError(RuntimeError):
@@ -221,8 +226,26 @@ def _answer(job_id: int, function: Callable[..., Any], args: tuple[Any, ...]) ->
             return _frame((job_id, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
+def _die_with_parent() -> None:
+    """Be killed when the crawler's process dies (Linux ``PR_SET_PDEATHSIG``).
+
+    A crawl killed with SIGKILL must leave nothing running: a worker left alone would finish its
+    queued jobs while the next run (whose lock the dead crawler no longer holds) repairs the WARC
+    tails and writes the same documents. Killed at once instead, a worker leaves at most a torn last
+    write, which the next run's repair expects. Elsewhere the worker still stops when its stdin
+    closes, after its queued jobs."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux
+    if os.getppid() != _PARENT:
+        os._exit(0)  # the parent died before the request took effect
+
+
 def worker_main(preload: list[str]) -> int:
     """Serve jobs from stdin until it closes."""
+    _die_with_parent()
     # Below the crawler in the scheduler's eyes: when the cores are busy, fetching goes first and the
     # archive catches up (measured: the crawl kept more of its speed; docs/benchmarks.md).
     os.nice(WORKER_NICENESS)

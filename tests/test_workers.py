@@ -58,3 +58,49 @@ def test_no_workers_runs_inline() -> None:
         assert await pool.run(os.getpid) == os.getpid()
 
     asyncio.run(_with_pool(0, body))
+
+
+_OWNER = """
+import asyncio, os, sys, time
+from pipelines.workers import WorkerPool
+
+async def main():
+    pool = WorkerPool(2)
+    await asyncio.gather(*(pool.run(os.getpid) for _ in range(4)))
+    print(" ".join(str(w.process.pid) for w in pool._procs), flush=True)
+    # A worker busy with a queued job when its crawler dies: it must not finish it.
+    for _ in range(8):
+        asyncio.ensure_future(pool.run(time.sleep, 30))
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_crawler() -> None:
+    """A crawl killed with SIGKILL leaves no worker running on into the next run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    pids = [int(pid) for pid in owner.stdout.readline().split()]
+    assert len(pids) == 2 and all(os.path.exists(f"/proc/{pid}") for pid in pids)
+    owner.send_signal(signal.SIGKILL)
+    owner.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids), "a worker outlived its crawler"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it is dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
