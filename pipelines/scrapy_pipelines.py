@@ -122,6 +122,9 @@ class ArchivePipeline:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         self._finish_reason: str | None = None
+        # Set once the after-crawl work is done and the run record written: only then may the
+        # running marker go (a signal during that work stops the engine with the crawl "finished").
+        self._completed = False
         # What every WARC file's warcinfo record says of this crawl.
         self._warcinfo = {
             "settings": crawl_settings(settings),
@@ -148,7 +151,7 @@ class ArchivePipeline:
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
         self._failed_before = self._last_failures(name)
         self._mark_running(name)
-        self._cut_torn_warc_tails()
+        self._repair()
         self._deferred.extend(self._unfinished_attachments(name))
         self.pool.start()
 
@@ -386,17 +389,26 @@ class ArchivePipeline:
         record = {f.name: getattr(item, f.name) for f in fields(item) if f.name != "body"}
         self.store.record_failure(self.run_id, {**record, "raw_sha256": raw_sha})
 
-    def _cut_torn_warc_tails(self) -> None:
-        """A crawl killed mid-record left a torn last record in its WARC file: cut it, before anything
-        is appended (this run holds the archive's lock; its own files are new ones)."""
+    def _repair(self) -> None:
+        """What a killed crawl left behind, undone before anything is written (this run holds the
+        archive's lock, and the dead run's workers died with it): torn last records of WARC files
+        are cut, and temporary files of writes it never finished are removed (a version file's
+        temporary copy; the version itself is written whole or not at all)."""
         holder = lock_holder(self.store.root)
-        if not self.warc or (holder is not None and holder.pid != os.getpid()):
+        if holder is not None and holder.pid != os.getpid():
             return
         if self.store.root in _REPAIRED:
-            # Another site's crawl in this process came first: its workers may be appending now,
-            # and a record being written is no torn tail.
+            # Another site's crawl in this process came first: its workers may be writing now, and
+            # a record or a temporary file being written is no leftover.
             return
         _REPAIRED.add(self.store.root)
+        for directory in ("documents", "runs", "jobs", "warc", "failures"):
+            for leftover in (self.store.root / directory).rglob("*.tmp"):
+                leftover.unlink(missing_ok=True)
+                logger.warning("removed %s, left by a crawl that was killed", leftover)
+                self.stats.inc_value("xxgk/repair/tmp_removed")
+        if not self.warc:
+            return
         for path in sorted((self.store.root / "warc").glob("*.warc.gz")):
             cut = cut_torn_tail(path)
             if cut:
@@ -432,10 +444,12 @@ class ArchivePipeline:
         atomic_write(marker, self.run_id.encode("utf-8"), fsync=self.fsync)
 
     def engine_stopped(self) -> None:
-        """A crawl that finished removes its marker; one stopped any other way leaves it, and the
-        next run resumes."""
+        """A crawl that finished, and whose after-crawl work (attachments' documents, indexes, run
+        record) was done, removes its marker; one stopped any other way leaves it, and the next run
+        resumes. A crawl that had finished but was stopped during that work must be resumed too:
+        its attachments' documents were never written."""
         spider = self.crawler.spider
-        if archives(spider) and spider is not None and self._finish_reason == "finished":
+        if archives(spider) and spider is not None and self._finish_reason == "finished" and self._completed:
             self._running_marker(spider.name).unlink(missing_ok=True)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -459,6 +473,7 @@ class ArchivePipeline:
             health = self.assess(spider, reason)
             self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()
+            self._completed = True
 
     def assess(self, spider: Spider, reason: str) -> dict[str, Any]:
         """The run's health against the site's earlier runs; the problems go to the stats too."""
@@ -565,6 +580,9 @@ def run_record(
         "started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finish_reason": reason,
+        # The cut-off run this one resumed (its marker was left), if any.
+        "resumed": stats.get("xxgk/resume_of"),
+        "recovered_attachments": count("xxgk/derive/recovered"),
         "settings": crawl_settings(settings),
         "pages_fetched": count("response_received_count"),
         "bytes_downloaded": count("downloader/response_bytes"),

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, Archive, crawl, run_xxgk
 from replica.corpus import Corpus
 from replica.server import ReplicaServer, RequestRecord
@@ -117,9 +119,11 @@ def test_a_cut_off_crawl_is_resumed_across_every_list_page(tmp_path: Path) -> No
     assert run["documents"]["new"] == len(oldest)
 
 
-def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: Path) -> None:
-    """A run killed after archiving a page but before fetching its files: the resumed run holds the
-    page (and so neither fetches it nor finds its links), yet must fetch the files."""
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: Path, stop: str) -> None:
+    """A run stopped after archiving a page but before fetching its files: the resumed run holds the
+    page (and so neither fetches it nor finds its links), yet must fetch the files. A SIGKILL leaves
+    no run record; a SIGTERM leaves one that says "shutdown", not "finished"."""
     corpus = Corpus(seed=3, pages=120)
     archive = Archive(tmp_path / "archive")
     with ReplicaServer(corpus) as server:
@@ -134,7 +138,11 @@ def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: P
         for path in files.values():
             path.unlink()
         for record in (archive.root / "runs").glob("*Z-siping.json"):
-            record.unlink()
+            if stop == "SIGKILL":
+                record.unlink()
+            else:
+                run = json.loads(record.read_text("utf-8"))
+                record.write_text(json.dumps({**run, "finish_reason": "shutdown"}), "utf-8")
         for log in (archive.root / "runs").glob("*-siping.captures.jsonl"):  # the files never fetched
             lines = log.read_text("utf-8").splitlines(keepends=True)
             log.write_text("".join(line for line in lines if '"kind": "attachment"' not in line), "utf-8")
@@ -144,3 +152,19 @@ def test_files_of_pages_a_cut_off_run_archived_are_fetched_on_resume(tmp_path: P
     held = {doc["url"] for doc in archive.documents() if doc["kind"] == "page"}
     refetched = [r.path for r in again if f"http://{r.host}{r.path}" in held]
     assert not refetched, refetched  # the pages held were not asked for again: their files were
+
+
+def test_a_resumed_run_removes_what_a_killed_write_left(tmp_path: Path) -> None:
+    """A process killed inside a version file's write leaves its temporary copy (the version itself
+    is whole or absent); the next run removes it, and the archive verifies clean."""
+    archive = Archive(tmp_path / "archive")
+    with ReplicaServer(Corpus(seed=3, pages=60)) as server:
+        crawl(archive.root, server, "siping")
+        version = archive.store.iter_documents("siping")[0]
+        leftover = version.with_name(f".{version.name}.k1ll3d.tmp")
+        leftover.write_text('{"url": "http://txqxxgk.siping.gov.cn/cut-off', "utf-8")
+        assert run_xxgk("verify", "--archive", str(archive.root)).returncode == 1
+        _resume(archive, server)
+    assert not leftover.exists()
+    verified = run_xxgk("verify", "--archive", str(archive.root))
+    assert verified.returncode == 0, verified.stdout[-2000:]

@@ -133,15 +133,20 @@ class PortalSpider(Spider):
         killed before fetching them. Those pages are held, so the resumed run neither fetches them
         again nor finds their links there; the archive has their bytes, and the links are found in
         them as the crawl finds them. Pages archived since the site's last finished run ended are
-        the cut-off runs' (a finished run fetched its pages' files)."""
+        the cut-off runs' (a finished run fetched its pages' files; a run stopped by a signal did
+        not, though it wrote a run record)."""
         archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
-        finished = sorted((archive / "runs").glob(f"*Z-{self.name}.json"))
         since = ""
-        if finished:
+        # A run stopped by SIGTERM or SIGINT writes its record too ("shutdown"): it was cut off all
+        # the same, so only a run that finished marks where the cut-off runs began.
+        for record in sorted((archive / "runs").glob(f"*Z-{self.name}.json"), reverse=True):
             try:
-                since = str(json.loads(finished[-1].read_text("utf-8")).get("finished_at") or "")
+                run = json.loads(record.read_text("utf-8"))
             except (OSError, ValueError):
-                since = ""
+                continue
+            if isinstance(run, dict) and run.get("finish_reason") == "finished":
+                since = str(run.get("finished_at") or "")
+                break
         store = ArchiveStore(archive, fsync=False)
         asked: set[str] = set()
         for url, held in sorted(self.validators.items()):
