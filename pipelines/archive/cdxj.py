@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import surt  # type: ignore[import-untyped]
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
 from warcio.timeutils import iso_date_to_timestamp  # type: ignore[import-untyped]
+
+from pipelines.archive.files import atomic_write
 
 INDEX_NAME = "index.cdxj"
 _INDEXED = ("response", "revisit", "resource", "metadata")
@@ -186,15 +187,6 @@ def compact_index(root: Path) -> int:
         return 0
     with path.open("rb") as handle:
         lines = sorted({raw.rstrip(b"\n") for raw in handle if _well_formed(raw)})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # as the WARC files: readable by a replay server run by another user
-        with os.fdopen(fd, "wb") as out:
-            out.write(b"".join(line + b"\n" for line in lines))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # 0644 as the WARC files: readable by a replay server run by another user
+    atomic_write(path, b"".join(line + b"\n" for line in lines), mode=0o644)
     return len(lines)

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, make_parents: bool = True) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, fsync: bool = True, make_parents: bool = True, mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
+    ``mode``: the file's permissions (the temporary file is created 0600).
 
     The rename is atomic on POSIX, so a process killed at any moment leaves no partial file. ``fsync``
     also flushes data and directory entry to disk, which a power cut (not only a kill) needs.
@@ -20,6 +23,8 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, make_parents: b
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if fsync:
