@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck browser unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy crawler pipelines replica bench
+	$(BIN)/mypy crawler pipelines replica bench webui
 
-unit: $(STAMP)
+# Debian's chromium and a CJK font for tests/test_web_browser.py; quick when present, a warning (and
+# skipped browser tests) where apt-get cannot run.
+browser:
+	bash deploy/install-browser.sh
+
+unit: $(STAMP) browser
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 test: lint typecheck unit

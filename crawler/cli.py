@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.commands.browse import register as register_browse
 from crawler.commands.data import register as register_data
+from crawler.commands.serve import register as register_serve
 from crawler.summary import format_summary
 
 
@@ -195,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     server.start()
     try:
         print(f"replica serving {server.url}; crawling it into {archive}", flush=True)
-        return run_crawl(
+        status = run_crawl(
             [],
             archive=archive,
             replica=server.url,
@@ -203,6 +204,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     finally:
         server.stop()
+    print(f"browse it: .venv/bin/xxgk browse --archive {archive}  (or xxgk search 复议 --archive {archive})")
+    return status
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -344,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     # (crawler/commands/data.py).
     register_browse(sub)
     register_data(sub)
+    register_serve(sub)
     return parser
 
 

@@ -214,6 +214,8 @@ class Corpus:
         self._digests: LRU[str, tuple[str, str, str | None]] = LRU(4096)
         self._views: LRU[tuple[str, int, int], DocView] = LRU(256, 16 << 20, lambda v: len(v.body_html) * 4)
         self._edits: dict[str, tuple[str, ...]] = {}
+        self._titles: dict[str, str] = {}
+        self._markup: dict[str, str] = {}
         self._edit_serials: dict[str, int] = {}
         self._removed: set[str] = set()
         # Sections served in another template, and sites behind a challenge wall (replica.degraded).
@@ -430,6 +432,9 @@ class Corpus:
         if attachments and not trs:
             html += attachment_paragraphs(attachments)
             lines += attachment_lines(attachments)
+        title = self._titles.get(url, title)
+        # Unescaped: a portal page that carries live markup (a compromised or careless CMS).
+        html += self._markup.get(url, "")
         extra = self._edits.get(url, ())
         for para in extra:
             html += f"\n<p>{escape(para, quote=False)}</p>"
@@ -500,6 +505,27 @@ class Corpus:
         with self._lock:
             self._serial += 1
             self._edits[url] = self._edits.get(url, ()) + new
+            self._edit_serials[url] = self._serial
+
+    def retitle(self, url: str, title: str) -> None:
+        """Give a detail page another title from now on (any text: the page escapes it)."""
+        found = self.find_url(url)
+        if not isinstance(found, DocPlan) or found.fault in SILENT_FAULTS:
+            raise KeyError(f"not a served detail page: {url}")
+        with self._lock:
+            self._serial += 1
+            self._titles[url] = title
+            self._edit_serials[url] = self._serial
+
+    def inject(self, url: str, markup: str) -> None:
+        """Append raw HTML to a detail page's body from now on, unescaped: scripts and event
+        handlers that a browser would run (for testing what shows archived pages)."""
+        found = self.find_url(url)
+        if not isinstance(found, DocPlan) or found.fault in SILENT_FAULTS:
+            raise KeyError(f"not a served detail page: {url}")
+        with self._lock:
+            self._serial += 1
+            self._markup[url] = self._markup.get(url, "") + markup
             self._edit_serials[url] = self._serial
 
     def remove(self, url: str) -> None:

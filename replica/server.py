@@ -225,6 +225,14 @@ class ReplicaServer:
         """From now on the page's body ends with these paragraphs (its ETag and Last-Modified change)."""
         self.corpus.edit(url, text)
 
+    def retitle(self, url: str, title: str) -> None:
+        """From now on the page has this title (its ETag and Last-Modified change)."""
+        self.corpus.retitle(url, title)
+
+    def inject(self, url: str, markup: str) -> None:
+        """From now on the page's body ends with this raw, unescaped HTML."""
+        self.corpus.inject(url, markup)
+
     def remove(self, url: str) -> None:
         """From now on the URL answers 404."""
         self.corpus.remove(url)

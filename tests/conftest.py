@@ -162,3 +162,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if artifact.exists() and artifact.stat().st_mtime >= started - 1:
         terminalreporter.section("extraction quality (tests/test_quality_gate.py)")
         terminalreporter.write(artifact.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def web_archive(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The archive the web interface's tests read (tests/web_support.py), one per test process."""
+    from web_support import build_web_archive
+
+    return build_web_archive(tmp_path_factory.mktemp("web"))

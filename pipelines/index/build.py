@@ -137,7 +137,7 @@ def rebuild(
         conn.commit()
         conn.execute("INSERT INTO docs_fts (docs_fts) VALUES ('optimize')")
         conn.commit()
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         conn.close()
     _retire(final)

@@ -13,7 +13,7 @@ __all__ = ["INDEX_NAME", "SCHEMA_VERSION", "connect", "create", "index_path"]
 
 INDEX_NAME = "index.sqlite"
 #: Bumped when the tables change: an index of another version is rebuilt, never migrated.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,14 +54,33 @@ def index_path(archive: Path | str) -> Path:
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection in WAL mode (readers go on while a crawl updates the index)."""
+    """A connection; ``readonly`` ones create no file beside the index.
+
+    The index uses a rollback journal, not WAL: a WAL reader must create ``-wal`` and ``-shm`` files,
+    and `xxgk browse` promises never to write to the archive. Readers still go on while a crawl
+    updates the index; they wait only for the moment of its commit (``timeout``). An index written by
+    an older version in WAL mode is read ``immutable`` (no lock, no file) until it is rebuilt, which
+    its older schema version makes the next ``update`` do.
+    """
     if readonly:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        mode = "immutable=1" if _in_wal_mode(Path(path)) else "mode=ro"
+        # A web response streams rows from worker threads, one at a time (never two at once).
+        uri = f"{Path(path).resolve().as_uri()}?{mode}"
+        conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
     else:
         conn = sqlite3.connect(path, timeout=30)
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA journal_mode = DELETE")
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _in_wal_mode(path: Path) -> bool:
+    # Bytes 18 and 19 of the database header are the file format versions: 2 means WAL.
+    try:
+        with path.open("rb") as f:
+            return f.read(20)[18:20] == b"\x02\x02"
+    except OSError:
+        return False
 
 
 def create(conn: sqlite3.Connection) -> None:
