@@ -1,6 +1,7 @@
 """Index build and search latency over 100,000 replica documents (docs/benchmarks.md, docs/browse.md).
 
-Usage: python bench/index_search.py [--docs 100000] [--pages 1000] [--rounds 20] [--keep DIR]
+Usage: python bench/index_search.py [--docs 100000] [--pages 1000] [--rounds 20] [--keep DIR [--reuse-index]]
+                                   [--shards N]
 
 1. Crawls a replica of ``--pages`` pages (every site, replica profile) into a fresh archive: real
    documents, as the crawler writes them (pages, attachments, annual reports with their tables).
@@ -9,6 +10,8 @@ Usage: python bench/index_search.py [--docs 100000] [--pages 1000] [--rounds 20]
    document, so posting lists and texts vary between copies; every other field is the original's.
 3. Times ``rebuild`` (documents/s), then ``search`` (limit 20, with the total count and snippets, as
    ``xxgk search`` runs it) for one-, two- and four-character queries, ``--rounds`` times each.
+   ``--reuse-index`` skips step 3's build when the kept index is of the current schema (searches
+   only); ``--shards N`` ranks every search in N rowid ranges (default: as ``xxgk search`` does).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import json
 import random
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -30,7 +34,8 @@ if str(ROOT) not in sys.path:
 
 from bench.crawl_speed import start_replica  # noqa: E402
 from pipelines.archive.store import doc_id  # noqa: E402
-from pipelines.index import rebuild, search  # noqa: E402
+from pipelines.index import index_path, rebuild, search  # noqa: E402
+from pipelines.index.schema import SCHEMA_VERSION, connect  # noqa: E402
 
 QUERIES = {
     1: ["复", "诉", "站", "局", "年"],
@@ -77,6 +82,32 @@ def multiply(sources: list[dict[str, Any]], count: int, archive: Path) -> None:
         )
 
 
+def build(archive: Path) -> None:
+    started = time.perf_counter()
+    built = rebuild(archive)
+    seconds = time.perf_counter() - started
+    size = index_path(archive).stat().st_size
+    print(
+        f"index build: {built.indexed} documents in {seconds:.1f} s = {built.indexed / seconds:.0f} "
+        f"documents/s; index.sqlite {size / 1e6:.0f} MB",
+        flush=True,
+    )
+
+
+def current_index(archive: Path) -> bool:
+    path = index_path(archive)
+    if not path.exists():
+        return False
+    conn = connect(path, readonly=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == SCHEMA_VERSION
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -92,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         help="work in this directory and keep it; documents already there are reused "
         "(default: a temporary directory)",
     )
+    parser.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="with --keep: search the index already there, when it is of the current schema",
+    )
+    parser.add_argument("--shards", type=int, help="rank in this many rowid ranges (default: as xxgk does)")
     args = parser.parse_args(argv)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="xxgk-index-bench-"))
     try:
@@ -105,23 +142,18 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             multiply(sources, args.docs, archive)
             print(f"wrote {args.docs} document files in {time.perf_counter() - started:.1f} s", flush=True)
-        started = time.perf_counter()
-        built = rebuild(archive)
-        seconds = time.perf_counter() - started
-        size = (archive / "index.sqlite").stat().st_size
-        print(
-            f"index build: {built.indexed} documents in {seconds:.1f} s = {built.indexed / seconds:.0f} "
-            f"documents/s; index.sqlite {size / 1e6:.0f} MB",
-            flush=True,
-        )
+        if args.reuse_index and current_index(archive):
+            print(f"reusing the index of {archive}", flush=True)
+        else:
+            build(archive)
         for length, queries in QUERIES.items():
             per_query: dict[str, list[float]] = {query: [] for query in queries}
             totals: dict[str, int] = {}
-            search(archive, queries[0])  # page cache warm, as for every query after the first
+            search(archive, queries[0], shards=args.shards)  # page cache warm, as after the first query
             for _round in range(args.rounds):
                 for query in queries:
                     started = time.perf_counter()
-                    _hits, totals[query] = search(archive, query)
+                    _hits, totals[query] = search(archive, query, shards=args.shards)
                     per_query[query].append((time.perf_counter() - started) * 1000)
             timings = [t for values in per_query.values() for t in values]
             detail = ", ".join(

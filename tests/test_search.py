@@ -1,11 +1,14 @@
 """Searching the index: Chinese queries of any length against a brute-force scan, filters, snippets,
-hostile queries, and `xxgk search` (table and --json)."""
+hostile queries, `xxgk search` (table and --json), and the ranking split in rowid ranges (the
+same results as one ranking)."""
 
 from __future__ import annotations
 
 import json
 import re
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,10 @@ import pytest
 
 from conftest import Archive, crawl, run_xxgk
 from pipelines.index import Filters, IndexMissingError, QueryError, search
+from pipelines.index.parallel import run_all
 from pipelines.index.schema import index_path
-from pipelines.index.tokens import normalize
+from pipelines.index.search import WEIGHTS
+from pipelines.index.tokens import normalize, phrase
 from replica.corpus import Corpus
 from replica.server import ReplicaServer
 
@@ -246,3 +251,121 @@ def test_the_table_prints_crawled_strings_as_they_are() -> None:
     out = io.StringIO()
     print_table([hit], 1, out)
     assert out.getvalue().count("[red]x[/red] :smile: <script>alert(1)</script>") == 3
+
+
+#: Every kind of query: one, two and four characters, ASCII words, two terms, and no match at all.
+SHARD_QUERIES = [
+    "复",
+    "站",
+    "年",
+    "复议",
+    "站前",
+    "信息",
+    "行政复议",
+    "信息公开",
+    "年度报告",
+    "gov",
+    "2020",
+    "复议 诉讼",
+    "索引更新测试",
+]
+SHARD_FILTERS = [
+    None,
+    Filters(site="fuxin"),
+    Filters(doc_type="annual_report", since="2018-01-01"),
+    Filters(agency="财政局"),
+]
+
+
+def unsplit(archive: Path, query: str, filters: Filters | None, limit: int) -> tuple[list[Any], int]:
+    """The ranking as one statement over the whole table, with the column filters in the MATCH
+    expression: what ``search`` ran before it split the ranking. Equal scores are in
+    rowid order, the one order ``search`` promises."""
+    clauses, params = (filters or Filters()).where()
+    where = " AND ".join(["docs_fts MATCH ?", *clauses])
+    source = f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
+    bm25 = f"bm25(docs_fts, {', '.join(map(str, WEIGHTS))})"
+    conn = sqlite3.connect(index_path(archive))
+    try:
+        rows = conn.execute(
+            f"SELECT d.site, d.id, {bm25} AS score {source} ORDER BY score, d.rowid LIMIT ?",
+            (phrase(query, columns=True), *params, limit),
+        ).fetchall()
+        total = conn.execute(f"SELECT count(*) {source}", (phrase(query, columns=True), *params)).fetchone()[
+            0
+        ]
+    finally:
+        conn.close()
+    return rows, total
+
+
+def ranked(hits: list[Any]) -> list[tuple[str, str, float]]:
+    return [(hit.row["site"], hit.row["id"], hit.score) for hit in hits]
+
+
+@pytest.mark.parametrize("query", SHARD_QUERIES)
+def test_splitting_the_ranking_changes_no_result(archive: Path, query: str) -> None:
+    """Same documents, same scores (exactly), same order and same total, however many rowid ranges
+    are ranked at once, with or without filters, for a limit below and above the number of matches."""
+    for filters in SHARD_FILTERS:
+        for limit in (1, 5, 20, ALL):
+            expected = unsplit(archive, query, filters, limit)
+            whole, whole_total = search(archive, query, filters, limit=limit, shards=1)
+            assert (ranked(whole), whole_total) == expected
+            # Every document is read for its snippet when the limit is above the matches: one split.
+            for shards in (3,) if limit == ALL else (2, 3, 1000):
+                hits, total = search(archive, query, filters, limit=limit, shards=shards)
+                assert (ranked(hits), total) == expected
+                assert [(h.row, h.snippet, h.spans) for h in hits] == [
+                    (h.row, h.snippet, h.spans) for h in whole
+                ]
+
+
+def test_the_split_ranking_is_compared_where_it_could_differ(archive: Path) -> None:
+    """The queries above include equal scores (their order is the tie-break's), more matches than a
+    limit of 5 for every filter, and a query without match."""
+    rankings = {q: unsplit(archive, q, None, ALL) for q in SHARD_QUERIES}
+    scores = [[score for _site, _id, score in rows] for rows, _total in rankings.values()]
+    assert any(len(set(s)) < len(s) for s in scores), "some documents should score the same"
+    for filters in SHARD_FILTERS:
+        assert max(unsplit(archive, q, filters, ALL)[1] for q in SHARD_QUERIES) > 5
+    assert min(total for _rows, total in rankings.values()) == 0
+
+
+def test_a_large_index_is_ranked_in_ranges_by_default(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``search`` without ``shards`` splits an index of ``SHARD_MIN_ROWS`` rows or more."""
+    # The module, not the function of the same name that pipelines.index exports.
+    searching = sys.modules["pipelines.index.search"]
+    ranges: list[int] = []
+
+    def counting(calls: list[Callable[[], Any]]) -> list[Any]:
+        ranges.append(len(calls))
+        return run_all(calls)
+
+    monkeypatch.setattr(searching, "run_all", counting)
+    monkeypatch.setattr(searching, "SHARDS", 3)
+    monkeypatch.setattr(searching, "SHARD_MIN_ROWS", 1_000_000)
+    small = search(archive, "信息")
+    monkeypatch.setattr(searching, "SHARD_MIN_ROWS", 1)
+    large = search(archive, "信息")
+    assert ranges == [1, 3]
+    assert (ranked(large[0]), large[1]) == (ranked(small[0]), small[1]) == unsplit(archive, "信息", None, 20)
+
+
+def test_run_all_keeps_the_order_and_raises_only_when_every_call_is_done() -> None:
+    assert run_all([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+    done: list[str] = []
+
+    def fails() -> str:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def slow() -> str:
+        time.sleep(0.05)
+        done.append("slow")
+        return "slow"
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        run_all([fails, slow])
+    assert done == ["slow"], "a call was still running on a connection when the error came up"
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        run_all([slow, fails])

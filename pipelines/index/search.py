@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipelines.index.parallel import cores, run_all
 from pipelines.index.schema import connect, index_path
 from pipelines.index.tokens import BOUNDARY, QueryError, normalize, phrase, tokens
 
@@ -132,13 +135,30 @@ def snippet(text: str, pattern: re.Pattern[str]) -> tuple[str, list[tuple[int, i
     return prefix + window + suffix, [(a + len(prefix), b + len(prefix)) for a, b in spans]
 
 
+#: How many rowid ranges a search ranks at once, each in a thread with its own connection. FTS5's
+#: bm25() costs about 1 µs per matching document, and a common word matches most of the archive;
+#: sqlite3 lets go of the GIL while a statement runs, so the ranges rank on every core. More ranges
+#: than cores would only add work: every statement first counts the term's documents in the whole
+#: table for bm25's weights (for a four-character query, a quarter of the time of its ranking).
+SHARDS = cores()
+#: An index with fewer rows is ranked in one piece: its searches are fast anyway.
+SHARD_MIN_ROWS = 20_000
+
+
 def search(
-    archive: Path | str, query: str, filters: Filters | None = None, *, limit: int = 20
+    archive: Path | str,
+    query: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    shards: int | None = None,
 ) -> tuple[list[Hit], int]:
     """The best ``limit`` documents for ``query`` that pass ``filters``, and how many match in all.
 
-    Raises QueryError (one-line message) for a query with nothing searchable, a bad filter, or an
-    archive without an index.
+    Best first by bm25, equal scores by rowid (index order). ``shards`` forces how many rowid ranges
+    are ranked at once (default: ``SHARDS`` on a large index, else 1); the results do not depend on
+    it. Raises QueryError (one-line message) for a query with nothing searchable, a bad filter, or
+    an archive without an index.
     """
     path = index_path(archive)
     if not path.exists():
@@ -147,36 +167,101 @@ def search(
         raise QueryError(f"--limit must be at least 1, not {limit}")
     match = phrase(query)
     clauses, params = (filters or Filters()).where()
-    bm25 = f"bm25(docs_fts, {', '.join(map(str, WEIGHTS))})"
-    if clauses:
-        where = " AND ".join(["docs_fts MATCH ?", *clauses])
-        joined = f"FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
-        sql = f"SELECT d.*, {bm25} AS score {joined} ORDER BY score LIMIT ?"
-        count_sql = f"SELECT count(*) {joined}"
-    else:
-        # Without filters the ranking and the count need no document row: only the best ``limit``
-        # are joined (joining every match first cost a fifth of a common query's time).
-        best = f"SELECT rowid, {bm25} AS score FROM docs_fts WHERE docs_fts MATCH ? ORDER BY score LIMIT ?"
-        sql = f"SELECT d.*, b.score FROM ({best}) b JOIN docs d ON d.rowid = b.rowid ORDER BY b.score"
-        count_sql = "SELECT count(*) FROM docs_fts WHERE docs_fts MATCH ?"
-    conn = connect(path, readonly=True)
     try:
-        rows = conn.execute(sql, (match, *params, limit)).fetchall()
-        total = int(conn.execute(count_sql, (match, *params)).fetchone()[0])
+        conn = connect(path, readonly=True)
+        try:
+            first, last = conn.execute(_BOUNDS).fetchone()
+        finally:
+            conn.close()
+        calls = [
+            partial(_rank, path, match, clauses, params, limit, *r) for r in _ranges(first, last, shards)
+        ]
+        ranked = run_all(calls)
     except sqlite3.OperationalError as exc:
         # The query is always quoted phrases, so this is unexpected: still one line, no traceback.
         raise QueryError(f"the index could not run {query!r}: {exc}") from exc
-    finally:
-        conn.close()
+    # Each range's best ``limit`` holds every one of the overall best that lies in it.
+    best = heapq.nsmallest(limit, (hit for hits, _count in ranked for hit in hits), key=_order)
+    total = sum(count for _hits, count in ranked)
     pattern = _pattern(query)
     hits = []
-    for row in rows:
-        # A sqlite3.Row iterates over its values: the names come from keys().
-        data = {k: row[k] for k in row.keys() if k not in ("rowid", "score")}  # noqa: SIM118
-        hit = Hit(data, float(row["score"]))
+    for score, _rowid, data in best:
+        hit = Hit(data, score)
         hit.snippet, hit.spans = _snippet_of(Path(archive), data, pattern)
         hits.append(hit)
     return hits, total
+
+
+#: Two subqueries: SQLite finds a lone min() or max() of the rowid at one end of the table, but
+#: scans the whole table for both in one select.
+_BOUNDS = "SELECT (SELECT min(rowid) FROM docs), (SELECT max(rowid) FROM docs)"
+
+
+def _ranges(first: int | None, last: int | None, shards: int | None) -> list[tuple[int, int]]:
+    """``shards`` rowid ranges that split ``first``..``last`` (none for an empty index).
+
+    The outer ranges are open-ended, so that every row is ranked even if the index changed since
+    ``first`` and ``last`` were read.
+    """
+    if first is None or last is None:
+        return []
+    if shards is None:
+        shards = SHARDS if last - first + 1 >= SHARD_MIN_ROWS else 1
+    shards = max(1, min(shards, last - first + 1))
+    # Rowids are dense (a rebuild numbers the documents 1..n, an update appends), so equal ranges
+    # hold about equal numbers of documents.
+    bounds = [first + (last - first + 1) * i // shards for i in range(shards + 1)]
+    bounds[0], bounds[-1] = _ROWID_MIN, _ROWID_MAX + 1
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(shards)]
+
+
+_ROWID_MIN, _ROWID_MAX = -(2**63), 2**63 - 1
+
+
+def _rank(
+    path: Path, match: str, clauses: list[str], params: list[Any], limit: int, first: int, last: int
+) -> tuple[list[tuple[float, int, dict[str, Any]]], int]:
+    """The best ``limit`` (score, rowid, row) among rowids ``first``..``last`` (best first, equal
+    scores by rowid), and how many match there.
+
+    bm25 takes its statistics (documents, average length, documents per term) from the whole table,
+    whatever range the statement reads, so the scores are those of the unsplit query.
+    """
+    bm25 = f"bm25(docs_fts, {', '.join(map(str, WEIGHTS))})"
+    where = " AND ".join(["docs_fts MATCH ?", "docs_fts.rowid BETWEEN ? AND ?", *clauses])
+    if clauses:
+        # CROSS JOIN keeps docs_fts the outer loop: SQLite would otherwise sometimes walk a filter's
+        # index (site, year) and look every row up in docs_fts, which took seconds for `--site`.
+        source = f"docs_fts CROSS JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
+    else:
+        # Without filters the ranking and the count need no document row.
+        source = f"docs_fts WHERE {where}"
+    best = f"SELECT {bm25} AS score, docs_fts.rowid AS r FROM {source} ORDER BY score, r LIMIT ?"
+    # Only the best ``limit`` are joined to their rows (joining every match cost a fifth of the time).
+    rank = f"SELECT b.score, d.* FROM ({best}) b JOIN docs d ON d.rowid = b.r ORDER BY b.score, b.r"
+    args = (match, first, last, *params)
+    conn = connect(path, readonly=True)
+    try:
+        # One read transaction: the rows, their scores and the count are of the same index, even
+        # while a crawl updates it. Also, in autocommit mode SQLite takes a lock of the process at
+        # the end of bm25's lookup of every row's length, which the other ranges' threads wait on.
+        conn.execute("BEGIN")
+        rows = conn.execute(rank, (*args, limit)).fetchall()
+        count = int(conn.execute(f"SELECT count(*) FROM {source}", args).fetchone()[0])
+    finally:
+        conn.close()
+    # A sqlite3.Row iterates over its values: the names come from keys().
+    return [
+        (float(row["score"]), int(row["rowid"]), {k: row[k] for k in row.keys() if k not in _NOT_SHOWN})  # noqa: SIM118
+        for row in rows
+    ], count
+
+
+_NOT_SHOWN = ("rowid", "score")
+
+
+def _order(hit: tuple[float, int, dict[str, Any]]) -> tuple[float, int]:
+    return hit[0], hit[1]
 
 
 def _snippet_of(

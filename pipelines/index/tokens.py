@@ -55,12 +55,15 @@ def pairs(tokenized: str) -> str:
     return " ".join(map(str.__add__, toks, toks[1:]))
 
 
-def phrase(query: str) -> str:
+def phrase(query: str, *, columns: bool = False) -> str:
     """An FTS5 MATCH expression for a user's query: each whitespace-separated term is a phrase, all
     terms must occur. Nothing of the query reaches FTS5 as syntax (quotes, AND, NEAR, * are text).
 
-    A one-token term is looked up in the single-token columns (title, body), a longer one as the
-    phrase of its pairs in the pair columns (title2, body2): the same places match either way.
+    A one-token term is looked up as that token, a longer one as the phrase of its pairs: the same
+    places match either way. No column filter is needed (``columns`` adds them, for the tests): a
+    pair token never equals a single token, so single tokens only occur in title and body and pairs
+    only in title2 and body2; the filters cost FTS5 a tenth to a fifth of a search and change no
+    match, count or bm25 score.
     """
     terms = [tokenize(term) for term in query.split()]
     terms = [t for t in terms if t]
@@ -68,7 +71,7 @@ def phrase(query: str) -> str:
         raise QueryError(f"nothing to search for in {query!r}: give letters, digits or Chinese characters")
     # The ascii tokenizer only splits on ASCII separators, so a token never holds a space or quote;
     # quoting makes each term a phrase.
+    single, paired = ("{title body} : ", "{title2 body2} : ") if columns else ("", "")
     return " AND ".join(
-        f'{{title body}} : "{term}"' if " " not in term else f'{{title2 body2}} : "{pairs(term)}"'
-        for term in terms
+        f'{single}"{term}"' if " " not in term else f'{paired}"{pairs(term)}"' for term in terms
     )
