@@ -369,3 +369,13 @@ def test_run_all_keeps_the_order_and_raises_only_when_every_call_is_done() -> No
     assert done == ["slow"], "a call was still running on a connection when the error came up"
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         run_all([slow, fails])
+
+
+def test_an_offset_gives_the_next_page_of_the_same_ranking(archive: Path) -> None:
+    everything, total = search(archive, "复议", limit=1000)
+    assert total == len(everything) > 12
+    pages = [search(archive, "复议", limit=5, offset=start, shards=2)[0] for start in range(0, total, 5)]
+    assert [hit.row["id"] for page in pages for hit in page] == [hit.row["id"] for hit in everything]
+    assert search(archive, "复议", limit=5, offset=total)[0] == []
+    with pytest.raises(QueryError):
+        search(archive, "复议", offset=-1)

@@ -100,8 +100,7 @@ def results(archive: Path, query: Query) -> Results:
         raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
     start = (query.page - 1) * PAGE_SIZE
     if query.text:
-        hits, total = search(archive, query.text, query.filters, limit=start + PAGE_SIZE)
-        hits = hits[start:]
+        hits, total = search(archive, query.text, query.filters, limit=PAGE_SIZE, offset=start)
         match: str | None = phrase(query.text)
     else:
         hits, total = _browse(path, query.filters, start)

@@ -151,9 +151,11 @@ def search(
     filters: Filters | None = None,
     *,
     limit: int = 20,
+    offset: int = 0,
     shards: int | None = None,
 ) -> tuple[list[Hit], int]:
-    """The best ``limit`` documents for ``query`` that pass ``filters``, and how many match in all.
+    """The best ``limit`` documents for ``query`` that pass ``filters`` after the best ``offset``
+    (a page of results), and how many match in all.
 
     Best first by bm25, equal scores by rowid (index order). ``shards`` forces how many rowid ranges
     are ranked at once (default: ``SHARDS`` on a large index, else 1); the results do not depend on
@@ -165,6 +167,8 @@ def search(
         raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
     if limit < 1:
         raise QueryError(f"--limit must be at least 1, not {limit}")
+    if offset < 0:
+        raise QueryError(f"the offset cannot be negative ({offset})")
     match = phrase(query)
     clauses, params = (filters or Filters()).where()
     try:
@@ -174,14 +178,16 @@ def search(
         finally:
             conn.close()
         calls = [
-            partial(_rank, path, match, clauses, params, limit, *r) for r in _ranges(first, last, shards)
+            partial(_rank, path, match, clauses, params, offset + limit, *r)
+            for r in _ranges(first, last, shards)
         ]
         ranked = run_all(calls)
     except sqlite3.OperationalError as exc:
         # The query is always quoted phrases, so this is unexpected: still one line, no traceback.
         raise QueryError(f"the index could not run {query!r}: {exc}") from exc
-    # Each range's best ``limit`` holds every one of the overall best that lies in it.
-    best = heapq.nsmallest(limit, (hit for hits, _count in ranked for hit in hits), key=_order)
+    # Each range's best ``offset + limit`` holds every one of the overall best that lies in it.
+    found = (hit for hits, _count in ranked for hit in hits)
+    best = heapq.nsmallest(offset + limit, found, key=_order)[offset:]
     total = sum(count for _hits, count in ranked)
     pattern = _pattern(query)
     hits = []
