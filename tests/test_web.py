@@ -385,3 +385,18 @@ def test_an_original_url_in_the_search_box_opens_its_document(
     assert answer.status_code == 303 and answer.headers["location"] == f"/doc/{web_archive.hostile_id}"
     missing = client.get("/", params={"q": "http://txqxxgk.siping.gov.cn/nothing.html"})
     assert missing.status_code == 404 and "no document" in missing.text
+
+
+@pytest.mark.parametrize("query", ["复议", "站前", ""])
+def test_both_ways_of_counting_facets_agree(web_archive: WebArchive, query: str) -> None:
+    from pipelines.index.schema import index_path
+    from pipelines.index.search import Filters
+    from pipelines.index.tokens import phrase
+    from webui.reader import facet_counts
+
+    path = index_path(web_archive.root)
+    match = phrase(query) if query else None
+    for filters in (Filters(), Filters(site="siping"), Filters(doc_type="annual_report", since="2018-01-01")):
+        scanned = facet_counts(path, match, filters, many=True)
+        looked_up = facet_counts(path, match, filters, many=False)
+        assert scanned == looked_up and sum(n for _, n in scanned["site"]) > 0

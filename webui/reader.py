@@ -6,6 +6,7 @@ index is opened read-only (``schema.connect``), documents are read from their JS
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def results(archive: Path, query: Query) -> Results:
     else:
         hits, total = _browse(path, query.filters, start)
         match = None
-    facets = facet_counts(path, match, query.filters)
+    facets = facet_counts(path, match, query.filters, many=total >= FACET_SCAN_SHARE * _size(path))
     pages = min(MAX_PAGE, max(1, -(-total // PAGE_SIZE)))
     return Results(total, hits, facets, pages)
 
@@ -127,23 +128,47 @@ def _browse(path: Path, filters: Filters, start: int) -> tuple[list[Hit], int]:
     return [Hit({k: row[k] for k in row.keys() if k != "rowid"}, 0.0) for row in rows], total  # noqa: SIM118
 
 
-def facet_counts(path: Path, match: str | None, filters: Filters) -> dict[str, list[tuple[Any, int]]]:
-    """How many of the matching documents have each value of each facet, in one pass over them."""
+#: When the matches are at least this share of the index, the facets scan the narrow covering index
+#: ``docs_facets`` instead of looking up each match's row (3× faster for a word in most documents,
+#: 2× slower for a rare one).
+FACET_SCAN_SHARE = 0.05
+
+
+def _size(path: Path) -> int:
+    conn = connect(path, readonly=True)
+    try:
+        return int(conn.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def facet_counts(
+    path: Path, match: str | None, filters: Filters, *, many: bool = False
+) -> dict[str, list[tuple[Any, int]]]:
+    """How many of the matching documents have each value of each facet, in one pass over them.
+    ``many``: the matches are a large share of the index (see FACET_SCAN_SHARE)."""
     clauses, params = filters.where()
     if match is not None:
         clauses.insert(0, "d.rowid IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)")
         params.insert(0, match)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     columns = ", ".join(f"d.{column}" for column in FACETS.values())
-    sql = f"SELECT {columns}, count(*) FROM docs d {where} GROUP BY {columns}"
+    sql = f"SELECT {columns}, count(*) FROM docs d {{scan}} {where} GROUP BY {columns}"
     counters: dict[str, Counter[Any]] = {name: Counter() for name in FACETS}
     conn = connect(path, readonly=True)
     try:
-        for row in conn.execute(sql, params):
-            for i, name in enumerate(FACETS):
-                counters[name][row[i]] += row[-1]
+        try:
+            rows = conn.execute(sql.format(scan="INDEXED BY docs_facets" if many else ""), params).fetchall()
+        except sqlite3.OperationalError as exc:
+            # An index written before docs_facets existed (until a crawl or `xxgk index` rebuilds it).
+            if "docs_facets" not in str(exc):
+                raise
+            rows = conn.execute(sql.format(scan=""), params).fetchall()
     finally:
         conn.close()
+    for row in rows:
+        for i, name in enumerate(FACETS):
+            counters[name][row[i]] += row[-1]
     facets: dict[str, list[tuple[Any, int]]] = {}
     for name, counter in counters.items():
         items = [(value, count) for value, count in counter.items() if value not in (None, "")]

@@ -13,7 +13,7 @@ __all__ = ["INDEX_NAME", "SCHEMA_VERSION", "connect", "create", "index_path"]
 
 INDEX_NAME = "index.sqlite"
 #: Bumped when the tables change: an index of another version is rebuilt, never migrated.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,6 +43,9 @@ CREATE INDEX docs_agency ON docs (agency);
 CREATE INDEX docs_year ON docs (report_year);
 CREATE INDEX docs_date ON docs (publish_date);
 CREATE INDEX docs_url ON docs (url);
+-- Covers the web page's facet counts: for a word in most documents, scanning this narrow index is
+-- three times as fast as looking up each match's row (docs/browse.md, "Pages").
+CREATE INDEX docs_facets ON docs (site, agency, report_year, doc_type, format, has_anomaly);
 -- The tokens are made in Python (tokens.py): the ascii tokenizer only splits them at the spaces.
 -- title2/body2: the same tokens in overlapping pairs (tokens.pairs), for queries of two or more.
 CREATE VIRTUAL TABLE docs_fts USING fts5 (title, body, title2, body2, tokenize = 'ascii');
