@@ -21,8 +21,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipelines.index.schema import connect, index_path
-from pipelines.index.search import IndexMissingError
+from pipelines.index.schema import connect
+from pipelines.index.search import existing_index
 from pipelines.parse.report import to_simplified
 from pipelines.parse.report.analysis import STAT_KEYS
 
@@ -199,13 +199,8 @@ _COLUMNS = (
 def load_agencies(archive: Path) -> list[Agency]:
     """Every agency with annual reports, from the index alone. Grouping is redone only when the index
     file changed (a crawl or `xxgk index` rewrites it)."""
-    path = index_path(archive)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise IndexMissingError(
-            f"no search index in {archive}: run `xxgk index --archive {archive}`"
-        ) from None
+    path = existing_index(archive)
+    stat = path.stat()
     return _load_agencies(str(path), stat.st_mtime_ns, stat.st_size)
 
 

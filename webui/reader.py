@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.index.documents import Located, clean_text, diff_texts, locate, raw_bytes, version_marks
-from pipelines.index.schema import connect, index_path
-from pipelines.index.search import Filters, Hit, IndexMissingError, search
+from pipelines.index.schema import connect
+from pipelines.index.search import Filters, Hit, existing_index, search
 from pipelines.index.tokens import QueryError, phrase
 
 __all__ = [
@@ -96,9 +96,7 @@ class Results:
 
 
 def results(archive: Path, query: Query) -> Results:
-    path = index_path(archive)
-    if not path.exists():
-        raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
+    path = existing_index(archive)
     start = (query.page - 1) * PAGE_SIZE
     if query.text:
         hits, total = search(archive, query.text, query.filters, limit=PAGE_SIZE, offset=start)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.archive.store import ArchiveStore, doc_id
-from pipelines.index.schema import connect, index_path
-from pipelines.index.search import IndexMissingError
+from pipelines.index.schema import connect
+from pipelines.index.search import existing_index
 from pipelines.index.tokens import QueryError
 
 __all__ = [
@@ -132,9 +132,7 @@ def list_documents(
     limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int]:
     """Index rows, newest publish date first (undated last), and how many pass the filters."""
-    path = index_path(archive)
-    if not path.exists():
-        raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
+    path = existing_index(archive)
     if limit < 1:
         raise QueryError(f"--limit must be at least 1, not {limit}")
     clauses, params = [], []

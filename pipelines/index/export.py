@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from pipelines.index.schema import connect, index_path
-from pipelines.index.search import Filters, IndexMissingError
+from pipelines.index.schema import connect
+from pipelines.index.search import Filters, existing_index
 from pipelines.parse.report.analysis import STAT_KEYS
 
 __all__ = [
@@ -86,10 +86,7 @@ def neutralize(value: Any) -> Any:
 
 
 def open_index(archive: Path | str) -> sqlite3.Connection:
-    path = index_path(archive)
-    if not path.exists():
-        raise IndexMissingError(f"no index in {archive}: run `xxgk index --archive {archive}`")
-    return connect(path, readonly=True)
+    return connect(existing_index(archive), readonly=True)
 
 
 def _document_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -29,6 +29,14 @@ class IndexMissingError(QueryError):
     """The archive has no index yet (``xxgk index`` makes one)."""
 
 
+def existing_index(archive: Path | str) -> Path:
+    """The archive's index file; IndexMissingError (saying how to make one) when there is none."""
+    path = index_path(archive)
+    if not path.exists():
+        raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
+    return path
+
+
 @dataclass(frozen=True)
 class Filters:
     site: str | None = None
@@ -162,9 +170,7 @@ def search(
     it. Raises QueryError (one-line message) for a query with nothing searchable, a bad filter, or
     an archive without an index.
     """
-    path = index_path(archive)
-    if not path.exists():
-        raise IndexMissingError(f"no search index in {archive}: run `xxgk index --archive {archive}`")
+    path = existing_index(archive)
     if limit < 1:
         raise QueryError(f"--limit must be at least 1, not {limit}")
     if offset < 0:
