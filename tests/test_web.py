@@ -400,3 +400,18 @@ def test_both_ways_of_counting_facets_agree(web_archive: WebArchive, query: str)
         scanned = facet_counts(path, match, filters, many=True)
         looked_up = facet_counts(path, match, filters, many=False)
         assert scanned == looked_up and sum(n for _, n in scanned["site"]) > 0
+
+
+def test_without_an_index_documents_still_show_and_search_says_what_to_do(
+    web_archive: WebArchive, tmp_path: Path
+) -> None:
+    import shutil
+
+    bare = tmp_path / "archive"
+    shutil.copytree(web_archive.root, bare, ignore=shutil.ignore_patterns("index.sqlite*"))
+    with TestClient(create_app(bare, allowed_hosts=["testserver"]), raise_server_exceptions=False) as c:
+        answer = c.get("/", params={"q": "复议"})
+        assert answer.status_code == 503 and "xxgk index --archive" in html.unescape(answer.text)
+        assert c.get("/agencies").status_code == 503
+        page = c.get(f"/doc/{web_archive.seed_id}")
+        assert page.status_code == 200 and EDIT in page.text
