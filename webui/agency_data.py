@@ -253,7 +253,15 @@ class Report:
 
 def load_reports(archive: Path, rows: Iterable[ReportRow]) -> list[Report]:
     """The figures of these reports, from their latest version's JSON. A file that cannot be read
-    leaves the report without figures (logged) rather than the page without the report."""
+    leaves the report without figures (logged) rather than the page without the report.
+
+    Kept for the next requests: an agency page and its four charts read the same reports, and a
+    version file never changes once written (a new version is a new path, so a new key)."""
+    return list(_load_reports(archive, tuple(rows)))
+
+
+@lru_cache(maxsize=64)
+def _load_reports(archive: Path, rows: tuple[ReportRow, ...]) -> tuple[Report, ...]:
     reports = []
     for row in rows:
         try:
@@ -264,7 +272,7 @@ def load_reports(archive: Path, rows: Iterable[ReportRow]) -> list[Report]:
             raw = {}
         stats = {key: _number(raw.get(key)) for key in STAT_KEYS}
         reports.append(Report(row, stats))
-    return reports
+    return tuple(reports)
 
 
 def _number(value: object) -> Value:
