@@ -415,3 +415,22 @@ def test_without_an_index_documents_still_show_and_search_says_what_to_do(
         assert c.get("/agencies").status_code == 503
         page = c.get(f"/doc/{web_archive.seed_id}")
         assert page.status_code == 200 and EDIT in page.text
+
+
+def test_an_agency_facet_keeps_exactly_that_agency(client: TestClient, web_archive: WebArchive) -> None:
+    """Its count and its results agree, though other agencies' names contain it (财政局 is part of
+    四平市铁西区财政局)."""
+    docs = [d for d in latest(web_archive).values() if d.get("doc_type") == "annual_report"]
+    names = {d.get("agency") for d in docs if d.get("agency")}
+    short = next(n for n in sorted(names) if any(n != m and n in m for m in names))
+    page = client.get("/", params={"type": "annual_report"}).text
+    facet = re.search(r'data-facet="agency">(.*?)</section>', page, re.S)
+    assert facet
+    link = re.search(
+        rf'href="([^"]*)">{re.escape(short)}</a> <span class="count">(\d+)</span>', facet.group(1)
+    )
+    assert link, short
+    narrowed = client.get("/" + html.unescape(link.group(1))).text
+    expected = {d["id"] for d in docs if d.get("agency") == short}
+    assert total(narrowed) == int(link.group(2)) == len(expected)
+    assert set(hit_ids(narrowed)) <= expected

@@ -73,6 +73,7 @@ def parse_query(params: Mapping[str, str]) -> Query:
     filters = Filters(
         site=text("site"),
         agency=text("agency"),
+        agency_is=text("agency_is"),
         region=text("region"),
         doc_type=text("type"),
         report_year=_int(params, "year", 1900, 2999),

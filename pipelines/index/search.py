@@ -41,6 +41,7 @@ def existing_index(archive: Path | str) -> Path:
 class Filters:
     site: str | None = None
     agency: str | None = None  # part of the agency's name
+    agency_is: str | None = None  # the agency's whole name (a facet value)
     region: str | None = None  # part of province/city/district/street, or the unit's folder name
     doc_type: str | None = None
     report_year: int | None = None
@@ -64,6 +65,9 @@ class Filters:
         if self.agency:
             clauses.append("d.agency LIKE ? ESCAPE '\\'")
             params.append(_contains(self.agency))
+        if self.agency_is:
+            clauses.append("d.agency = ?")
+            params.append(self.agency_is)
         if self.region:
             clauses.append("(d.region LIKE ? ESCAPE '\\' OR d.unit = ?)")
             params += [_contains(self.region), self.region]
