@@ -82,6 +82,14 @@ class Archive:
     def documents(self) -> list[dict[str, Any]]:
         return [json.loads(p.read_text("utf-8")) for p in self.store.iter_documents()]
 
+    def latest_documents(self) -> dict[str, dict[str, Any]]:
+        """The latest version of every document, by id, from the JSON (the source of truth)."""
+        found: dict[str, dict[str, Any]] = {}
+        for doc in self.documents():
+            if doc["version"] > found.get(doc["id"], {}).get("version", 0):
+                found[doc["id"]] = doc
+        return found
+
     def failures(self) -> list[dict[str, Any]]:
         return [
             json.loads(line)

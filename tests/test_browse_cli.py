@@ -35,12 +35,7 @@ class Browsed:
     moved: str
 
     def latest(self) -> dict[str, dict[str, Any]]:
-        """The latest version of every document, by id, from the JSON."""
-        found: dict[str, dict[str, Any]] = {}
-        for doc in self.archive.documents():
-            if doc["version"] > found.get(doc["id"], {}).get("version", 0):
-                found[doc["id"]] = doc
-        return found
+        return self.archive.latest_documents()
 
 
 @pytest.fixture(scope="module")

@@ -36,14 +36,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def latest_documents(root: Path) -> list[dict[str, Any]]:
-    """The latest version of every document, with its number of versions, from the JSON files."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in Archive(root).store.iter_documents():
-        doc = json.loads(path.read_text("utf-8"))
-        key = (doc["site"], doc["id"])
-        if key not in latest or doc["version"] > latest[key]["version"]:
-            latest[key] = doc
-    return list(latest.values())
+    """The latest version of every document, from the JSON files."""
+    return list(Archive(root).latest_documents().values())
 
 
 @pytest.fixture(scope="module")

@@ -40,11 +40,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def documents(archive: Path) -> list[dict[str, Any]]:
     """The latest version of every document, read from the JSON (the source of truth)."""
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in Archive(archive).store.iter_documents():
-        doc = json.loads(path.read_text("utf-8"))
-        latest[(doc["site"], doc["id"])] = doc
-    return list(latest.values())
+    return list(Archive(archive).latest_documents().values())
 
 
 def contains(query: str) -> Callable[[dict[str, Any]], bool]:

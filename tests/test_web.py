@@ -4,6 +4,7 @@ Host header, and an archive left untouched)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -19,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import REPO
+from conftest import REPO, Archive
 from web_support import EDIT, HOSTILE_BODY, HOSTILE_TITLE, WebArchive
 from webui.app import create_app
 from webui.reader import tables_of
@@ -35,11 +36,13 @@ def client(web_archive: WebArchive) -> Iterator[TestClient]:
 
 
 def latest(web_archive: WebArchive) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for doc in web_archive.archive.documents():
-        if doc["version"] > found.get(doc["id"], {}).get("version", 0):
-            found[doc["id"]] = doc
-    return found
+    # The archive is only read by these tests: its JSON is read once, not in every test.
+    return _latest(web_archive.root)
+
+
+@functools.cache
+def _latest(root: Path) -> dict[str, dict[str, Any]]:
+    return Archive(root).latest_documents()
 
 
 def hit_ids(page: str) -> list[str]:

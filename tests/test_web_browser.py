@@ -63,11 +63,8 @@ def page(session: BrowserSession) -> Iterator[Page]:
 @pytest.fixture(scope="module")
 def latest(web_archive: Any) -> dict[str, dict[str, Any]]:
     """Every document's latest version, by id, read from the archive's JSON."""
-    docs: dict[str, dict[str, Any]] = {}
-    for doc in web_archive.archive.documents():
-        if doc["id"] not in docs or doc["version"] > docs[doc["id"]]["version"]:
-            docs[doc["id"]] = doc
-    return docs
+    latest: dict[str, dict[str, Any]] = web_archive.archive.latest_documents()
+    return latest
 
 
 def params(page: Page) -> dict[str, list[str]]:

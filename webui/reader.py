@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.index.documents import Located, clean_text, diff_texts, locate, raw_bytes, version_marks
+from pipelines.index.documents import (
+    clean_text,
+    diff_texts,
+    list_documents,
+    locate,
+    raw_bytes,
+    version_marks,
+)
 from pipelines.index.schema import connect
 from pipelines.index.search import Filters, Hit, existing_index, search
 from pipelines.index.tokens import QueryError, phrase
@@ -103,28 +110,12 @@ def results(archive: Path, query: Query) -> Results:
         hits, total = search(archive, query.text, query.filters, limit=PAGE_SIZE, offset=start)
         match: str | None = phrase(query.text)
     else:
-        hits, total = _browse(path, query.filters, start)
+        rows, total = list_documents(archive, query.filters, limit=PAGE_SIZE, offset=start)
+        hits = [Hit(row, 0.0) for row in rows]
         match = None
     facets = facet_counts(path, match, query.filters, many=total >= FACET_SCAN_SHARE * _size(path))
     pages = min(MAX_PAGE, max(1, -(-total // PAGE_SIZE)))
     return Results(total, hits, facets, pages)
-
-
-def _browse(path: Path, filters: Filters, start: int) -> tuple[list[Hit], int]:
-    """Without a text: the documents that pass the filters, newest publish date first."""
-    clauses, params = filters.where()
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    conn = connect(path, readonly=True)
-    try:
-        total = int(conn.execute(f"SELECT count(*) FROM docs d {where}", params).fetchone()[0])
-        rows = conn.execute(
-            f"SELECT d.* FROM docs d {where} ORDER BY d.publish_date DESC NULLS LAST, d.site, d.id "
-            "LIMIT ? OFFSET ?",
-            [*params, PAGE_SIZE, start],
-        ).fetchall()
-    finally:
-        conn.close()
-    return [Hit({k: row[k] for k in row.keys() if k != "rowid"}, 0.0) for row in rows], total  # noqa: SIM118
 
 
 #: When the matches are at least this share of the index, the facets scan the narrow covering index
@@ -233,7 +224,8 @@ def document_view(
     """Raises DocumentError (a one-line message) for a reference or version the archive lacks."""
     found = locate(archive, ref)
     doc = found.load(version)
-    versions = [_version(found, n) for n in found.versions]
+    # The shown version is read once: the history reads only the others.
+    versions = [_version(doc if n == doc.get("version") else found.load(n)) for n in found.versions]
     view = DocumentView(doc, versions, clean_text(found.store, doc), tables_of(doc.get("tables") or {}))
     if diff is not None:
         old, new = (found.load(n) for n in diff)
@@ -244,10 +236,9 @@ def document_view(
     return view
 
 
-def _version(found: Located, number: int) -> Version:
-    doc = found.load(number)
+def _version(doc: dict[str, Any]) -> Version:
     fetched, rule = str(doc.get("fetched_at") or ""), str(doc.get("digest_rule") or "")
-    return Version(number, fetched, rule, version_marks(doc))
+    return Version(int(doc["version"]), fetched, rule, version_marks(doc))
 
 
 def content_type_of(doc: Mapping[str, Any]) -> str:

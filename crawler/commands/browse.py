@@ -26,6 +26,7 @@ from pipelines.index.documents import (
     raw_bytes,
     version_marks,
 )
+from pipelines.index.search import Filters
 from pipelines.index.tokens import QueryError
 
 __all__ = ["register"]
@@ -66,9 +67,8 @@ def _fail(command: str, exc: Exception) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     try:
-        rows, total = list_documents(
-            Path(args.archive), site=args.site, doc_type=args.type, year=args.year, limit=args.limit
-        )
+        filters = Filters(site=args.site, doc_type=args.type, report_year=args.year)
+        rows, total = list_documents(Path(args.archive), filters, limit=args.limit)
     except QueryError as exc:
         return _fail("list", exc)
     if args.json:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.archive.store import ArchiveStore, doc_id
 from pipelines.index.schema import connect
-from pipelines.index.search import existing_index
+from pipelines.index.search import Filters, existing_index
 from pipelines.index.tokens import QueryError
 
 __all__ = [
@@ -124,29 +124,22 @@ def diff_texts(old: str, new: str, old_label: str, new_label: str) -> list[str]:
 
 
 def list_documents(
-    archive: Path | str,
-    *,
-    site: str | None = None,
-    doc_type: str | None = None,
-    year: int | None = None,
-    limit: int = 50,
+    archive: Path | str, filters: Filters | None = None, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
-    """Index rows, newest publish date first (undated last), and how many pass the filters."""
+    """Index rows that pass ``filters``, newest publish date first (undated last), from ``offset``
+    on, and how many pass in all (`xxgk list`, and the web search page without words)."""
     path = existing_index(archive)
     if limit < 1:
         raise QueryError(f"--limit must be at least 1, not {limit}")
-    clauses, params = [], []
-    for column, value in (("site", site), ("doc_type", doc_type), ("report_year", year)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
+    clauses, params = (filters or Filters()).where()
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     conn = connect(path, readonly=True)
     try:
-        total = int(conn.execute(f"SELECT count(*) FROM docs {where}", params).fetchone()[0])
+        total = int(conn.execute(f"SELECT count(*) FROM docs d {where}", params).fetchone()[0])
         rows = conn.execute(
-            f"SELECT * FROM docs {where} ORDER BY publish_date DESC NULLS LAST, site, id LIMIT ?",
-            [*params, limit],
+            f"SELECT d.* FROM docs d {where} ORDER BY d.publish_date DESC NULLS LAST, d.site, d.id "
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         ).fetchall()
     finally:
         conn.close()

@@ -8,6 +8,7 @@ SQLite cursor and one report's JSON at a time, so 100,000 documents never sit in
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ from pipelines.parse.report.analysis import STAT_KEYS
 __all__ = [
     "ANOMALY_KINDS",
     "DOCUMENT_COLUMNS",
+    "FORMATS",
     "REPORT_COLUMNS",
+    "encode",
     "export",
     "neutralize",
     "open_index",
@@ -72,6 +75,8 @@ REPORT_COLUMNS = [
     "anomaly_kinds",
     *(f"anomaly_{kind}" for kind in ANOMALY_KINDS),
 ]
+
+FORMATS = ("csv", "jsonl")
 
 # What a spreadsheet reads as a formula (OWASP's list: tab and CR start one too).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -132,6 +137,24 @@ def rows(
     return produce()
 
 
+def encode(found: Iterator[dict[str, Any]], fmt: str, *, reports: bool = False) -> Iterator[str]:
+    """The rows as CSV (header first, formulas neutralized) or JSON Lines, a piece of text per row,
+    so that a file or a web response is written as the rows are read."""
+    if fmt == "jsonl":
+        for row in found:
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS if reports else DOCUMENT_COLUMNS)
+    writer.writeheader()
+    for row in found:
+        writer.writerow({key: neutralize(value) for key, value in row.items()})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()  # the header alone when no row passed
+
+
 def export(
     archive: Path | str,
     out: IO[str],
@@ -141,18 +164,17 @@ def export(
     filters: Filters | None = None,
 ) -> int:
     """Write the rows to ``out`` (opened with ``newline=""`` for CSV); return how many."""
-    count = 0
-    if fmt == "jsonl":
-        for row in rows(archive, filters, reports=reports):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-        return count
-    if fmt != "csv":
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (csv or jsonl)")
-    found = rows(archive, filters, reports=reports)
-    writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS if reports else DOCUMENT_COLUMNS)
-    writer.writeheader()
-    for row in found:
-        writer.writerow({key: neutralize(value) for key, value in row.items()})
-        count += 1
+    found = rows(archive, filters, reports=reports)  # no index: raised before anything is written
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in found:
+            count += 1
+            yield row
+
+    for text in encode(counted(), fmt, reports=reports):
+        out.write(text)
     return count
