@@ -173,6 +173,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A crawl of a small replica (every site, 120 pages), indexed, for the tests that only read an
+    archive (search, export): crawled once per test process, not once per module."""
+    root = tmp_path_factory.mktemp("small")
+    with ReplicaServer(Corpus(seed=4, pages=120)) as server:
+        crawl(root, server)
+    return root
+
+
+@pytest.fixture(scope="session")
 def web_archive(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The archive the web interface's tests read (tests/web_support.py), one per test process."""
     from web_support import build_web_archive

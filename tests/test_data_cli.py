@@ -9,30 +9,24 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import REPO, Archive, crawl
+from conftest import REPO, Archive
 from crawler.commands.data import register
 from pipelines.index import update
 from pipelines.index.export import ANOMALY_KINDS, DOCUMENT_COLUMNS, REPORT_COLUMNS
 from pipelines.index.tokens import tokenize
 from pipelines.parse.report.analysis import STAT_KEYS
-from replica.corpus import Corpus
-from replica.server import ReplicaServer
 
 pytestmark = pytest.mark.crawl
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("exported")
-    with ReplicaServer(Corpus(seed=4, pages=120)) as server:
-        crawl(root, server)
-    yield root
+def archive(small_archive: Path) -> Path:
+    return small_archive
 
 
 def latest_documents(root: Path) -> list[dict[str, Any]]:

@@ -9,20 +9,18 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Archive, crawl, run_xxgk
+from conftest import Archive, run_xxgk
 from pipelines.index import Filters, IndexMissingError, QueryError, search
 from pipelines.index.parallel import run_all
 from pipelines.index.schema import index_path
 from pipelines.index.search import WEIGHTS
 from pipelines.index.tokens import normalize, phrase
-from replica.corpus import Corpus
-from replica.server import ReplicaServer
 
 pytestmark = pytest.mark.crawl
 
@@ -30,11 +28,8 @@ ALL = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("searched")
-    with ReplicaServer(Corpus(seed=4, pages=120)) as server:
-        crawl(root, server)
-    yield root
+def archive(small_archive: Path) -> Path:
+    return small_archive
 
 
 @pytest.fixture(scope="module")
