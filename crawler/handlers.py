@@ -20,6 +20,7 @@ from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 
+from crawler.politeness import gate_for
 from crawler.sites import all_sites
 
 if TYPE_CHECKING:
@@ -49,9 +50,20 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         settings = crawler.settings
+        self._gate = gate_for(crawler)
         self._map = host_map_from_settings(settings.getdict("XXGK_HOST_MAP"), settings.get("XXGK_REPLICA"))
 
     async def download_request(self, request: Request) -> Response:
+        # Last stop before the wire: the host's gate (crawler/politeness.py) spaces requests of every
+        # worker and holds a host that asked for a pause.
+        host = urlsplit(request.url).hostname or ""
+        await self._gate.enter(host)
+        try:
+            return await self._download(request)
+        finally:
+            self._gate.leave(host)
+
+    async def _download(self, request: Request) -> Response:
         parts = urlsplit(request.url)
         target = self._map.get(parts.hostname or "")
         if target is None:
@@ -66,3 +78,7 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
         if "download_latency" in mapped.meta:
             request.meta["download_latency"] = mapped.meta["download_latency"]
         return response.replace(url=request.url)
+
+    async def close(self) -> None:
+        await super().close()
+        self._gate.close()
