@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from replica.corpus import Corpus, DocView
 from replica.degraded import broken_detail, challenge_html
+from replica.faults import error_page
 from replica.lru import LRU
 from replica.plan import DocPlan
-from replica.routes import Route, route
+from replica.routes import SHARE_QUERIES, Route, route, strip_tracking
 from replica.sites import (
     CATEGORY_NAMES,
     EPOCH,
@@ -83,9 +85,17 @@ class Responder:
 
     def __init__(self, corpus: Corpus, cache_bytes: int = 32 << 20) -> None:
         self.corpus = corpus
-        self._cache: LRU[tuple[str, str, int, int], Page] = LRU(
+        self._cache: LRU[tuple[str, str, int, int, bool], Page] = LRU(
             20000, cache_bytes, lambda p: len(p.body) + 200
         )
+        # Lists link each document twice (the second time with share parameters), TRS indexes each
+        # folder twice (``./x/`` and ``./x/index.html``): see ReplicaServer.set_duplicate_links.
+        self.duplicate_links = False
+        self._robots: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+    def set_robots(self, site: str, status: int, disallow: tuple[str, ...]) -> None:
+        """The site's robots.txt answers `status`, and with 200 disallows `disallow` too."""
+        self._robots[site] = (status, disallow)
 
     def respond(self, host: str, target: str, *, own_address: str = "") -> Page:
         name = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
@@ -97,7 +107,10 @@ class Responder:
             return Page(404, "text/plain; charset=utf-8", b"unknown host\n")
         path, _, query = target.partition("?")
         path = path or "/"
+        query = strip_tracking(query)
         url = site.base_url + path
+        if path == "/robots.txt" and site.key in self._robots:
+            return self._robots_page(site, *self._robots[site.key])
         if self.corpus.is_removed(url):
             return self._not_found(site)
         listed = site.family == "jtopcms" and path.startswith("/channel/list/")
@@ -106,6 +119,7 @@ class Responder:
             f"{path}?{query}" if listed else path,
             self.corpus.edit_serial(url),
             self.corpus.template_serial,
+            self.duplicate_links,
         )
         page = self._cache.get(key)
         if page is None:
@@ -149,6 +163,30 @@ class Responder:
             return _static(200, content.content_type, content.data, _day_time(r.doc.day))
         raise AssertionError(r.kind)
 
+    def _robots_page(self, site: SiteSpec, status: int, disallow: tuple[str, ...]) -> Page:
+        if status == 200:
+            rules = tuple(dict.fromkeys((*site.disallow, *disallow)))
+            return _static(200, "text/plain", robots(rules).encode(), NOW)
+        if status == 404:
+            return self._not_found(site)
+        return Page(status, HTML_UTF8, server_error().encode() if status == 500 else error_page(status))
+
+    def _twice(self, links: list[Link]) -> list[Link]:
+        """TRS folder links, each also as its ``index.html`` when duplicate links are on."""
+        if not self.duplicate_links:
+            return links
+        return [twin for link in links for twin in (link, Link(f"{link.href}index.html", link.text))]
+
+    def _shared(self, entries: list[ListEntry], docs: Sequence[DocPlan]) -> list[ListEntry]:
+        """List entries, each followed by the same document under a share URL when duplicates are on."""
+        if not self.duplicate_links:
+            return entries
+        out = []
+        for entry, doc in zip(entries, docs, strict=True):
+            query = SHARE_QUERIES[stable_int(self.corpus.seed, doc.docid, "share") % len(SHARE_QUERIES)]
+            out += [entry, ListEntry(f"{entry.href}?{query}", entry.title, entry.date)]
+        return out
+
     def _not_found(self, site: SiteSpec) -> Page:
         html = trs_not_found(site) if site.family == "trs" else jt_not_found(site)
         return Page(404, HTML_UTF8 if site.family == "trs" else JT_HTML, html.encode())
@@ -157,7 +195,7 @@ class Responder:
         units = self.corpus.units(site.key)
         if site.family == "trs":
             present = {u.category for u in units}
-            cats = [Link(f"./{c}/", CATEGORY_NAMES[c]) for c in ("zsts", "zcbm") if c in present]
+            cats = self._twice([Link(f"./{c}/", CATEGORY_NAMES[c]) for c in ("zsts", "zcbm") if c in present])
             return _static(200, HTML_UTF8, trs_home(site, cats).encode(), NOW)
         blocks = []
         for spec in units:
@@ -171,11 +209,13 @@ class Responder:
     def _category(self, site: SiteSpec, category: str) -> Page:
         name = CATEGORY_NAMES[category]
         crumbs = [Link("../", "首页"), Link("./", name)]
-        entries = [
-            Link(f"./{u.folder}/", u.unit.short)
-            for u in self.corpus.units(site.key)
-            if u.category == category
-        ]
+        entries = self._twice(
+            [
+                Link(f"./{u.folder}/", u.unit.short)
+                for u in self.corpus.units(site.key)
+                if u.category == category
+            ]
+        )
         return _static(200, HTML_UTF8, trs_index(site, name, crumbs, entries).encode(), NOW)
 
     def _unit_index(self, site: SiteSpec, spec: UnitSpec) -> Page:
@@ -186,7 +226,7 @@ class Responder:
             Link("../", CATEGORY_NAMES[spec.category]),
             Link("./", spec.unit.short),
         ]
-        entries = [Link(f"./{code}/", site.column(code).name) for code in plan.columns]
+        entries = self._twice([Link(f"./{code}/", site.column(code).name) for code in plan.columns])
         html = trs_index(site, spec.unit.short, crumbs, entries)
         newest = max((d.day for d in plan.docs), default=0)
         return _static(200, HTML_UTF8, html.encode(), _day_time(newest))
@@ -208,6 +248,7 @@ class Responder:
                 )
                 for d in shown
             ]
+            entries = self._shared(entries, shown)
             crumbs = [
                 Link("../../../", "首页"),
                 Link("../../", CATEGORY_NAMES[spec.category]),
@@ -219,6 +260,7 @@ class Responder:
         entries = [
             ListEntry(self.corpus.doc_path(d), self.corpus.list_title(d), d.shown.isoformat()) for d in shown
         ]
+        entries = self._shared(entries, shown)
         base = self.corpus.list_base(spec, column)
         html = jt_list(
             site, col.name, spec.unit.short, self._jt_crumbs(spec, column), base, entries, page + 1, count

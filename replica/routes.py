@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from replica.plan import SILENT_FAULTS, DocPlan
 from replica.sites import (
@@ -31,6 +31,37 @@ _JT_DETAIL = re.compile(r"/content/(\d{4})/(\d+)\.html")
 _JT_FILE = re.compile(r"/xhq/file/(\d{4}-\d{2}-\d{2})/([0-9a-f]{32})\.([a-z]+)")
 
 
+# Parameters that share buttons and analytics append to a URL: no page depends on them, so a URL
+# carrying them names the same page (Fuxin's pageNo, by contrast, chooses the list page).
+TRACKING_PARAMS = frozenset({"from", "isappinstalled", "spm"})
+TRACKING_PREFIX = "utm_"
+# The queries ReplicaServer.set_duplicate_links writes on its second link to a document, as the
+# WeChat, Weibo and Alibaba share paths leave them.
+SHARE_QUERIES = (
+    "utm_source=wechat&utm_medium=share",
+    "from=timeline&isappinstalled=0",
+    "spm=a2c4g.11186623.0.0.5d3c1a2bXq7Jk9",
+    "from=singlemessage",
+    "utm_source=weibo&utm_medium=social&utm_campaign=xxgk",
+    "from=groupmessage&isappinstalled=0",
+)
+
+
+def is_tracking(name: str) -> bool:
+    """True for a query parameter that only tracks where a visitor came from."""
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIX)
+
+
+def strip_tracking(query: str) -> str:
+    """The query without tracking parameters (unchanged when it has none)."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(is_tracking(name) for name, _ in pairs):
+        return query
+    return urlencode([(name, value) for name, value in pairs if not is_tracking(name)])
+
+
 @dataclass(frozen=True)
 class Route:
     kind: str  # home | sitemap | category | unit | list | detail | file | robots | search | login | missing
@@ -44,6 +75,8 @@ class Route:
 
 
 def route(corpus: Corpus, site: SiteSpec, path: str, query: str = "") -> Route:
+    """The page (Host's site, path, query) names; tracking parameters are ignored."""
+    query = strip_tracking(query)
     if path == "/robots.txt":
         return Route("robots", site)
     if site.family == "trs":
@@ -167,4 +200,4 @@ def _jtopcms(corpus: Corpus, site: SiteSpec, path: str, query: str) -> Route:
     return _missing(site)
 
 
-__all__ = ["Route", "route", "route_url"]
+__all__ = ["SHARE_QUERIES", "TRACKING_PARAMS", "Route", "is_tracking", "route", "route_url", "strip_tracking"]
