@@ -585,3 +585,13 @@ def test_info_lines(line: str) -> None:
 )
 def test_sentences_are_not_info_lines(line: str) -> None:
     assert parse_info_line(line, weak_ok=("publish_date",)) is None
+
+
+def test_nul_bytes_in_a_page_never_reach_the_text() -> None:
+    # A broken export (or a hostile page) puts NULs between and inside words; lxml would read each
+    # as U+FFFD, so "各乡镇" came out as "各\ufffd乡镇".
+    html = page("<title>通知</title>", "<div><p>各\x00乡镇\x00（街道）</p><p>\x00第二段</p></div>")
+    for charset, body in (("utf-8", html.encode("utf-8")), ("gb18030", html.encode("gb18030"))):
+        text = extract_page("http://example.gov.cn/a.html", body, charset).text
+        assert "各乡镇（街道）" in text and "第二段" in text, charset
+        assert "\ufffd" not in text and "\x00" not in text

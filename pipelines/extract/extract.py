@@ -189,6 +189,10 @@ def extract_page(
             problems.append("not_html")
         return _result(url, "generic", enc, problems)
     # Bytes that decoded as UTF-8 (or ASCII) without a BOM or a replacement are the UTF-8 of html.
+    if "\x00" in html:
+        # NUL bytes in a page (a broken CMS export, a hostile one) would reach the text as U+FFFD
+        # (lxml's reading of them); no text of a page means a NUL, so they go before parsing.
+        html, body = html.replace("\x00", ""), body.replace(b"\x00", b"")
     same = enc.used in ("utf-8", "ascii") and not enc.replacements and not body.startswith(codecs.BOM_UTF8)
     root = parse_html(html, body if same else None)
     if root is None:
