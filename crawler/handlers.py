@@ -51,6 +51,10 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         settings = crawler.settings
         self._gate = gate_for(crawler)
+        # Twisted re-sends a request that failed on a reused keep-alive connection, unseen by Scrapy's
+        # retry middleware: a server that resets got up to twice the bounded number of attempts.
+        # crawler/retry.py counts and spaces every attempt; the pool must not add its own.
+        self._pool.retryAutomatically = False
         self._map = host_map_from_settings(settings.getdict("XXGK_HOST_MAP"), settings.get("XXGK_REPLICA"))
 
     async def download_request(self, request: Request) -> Response:

@@ -22,6 +22,10 @@ REPLICA: dict[str, Any] = {
     "DOWNLOAD_DELAY_JITTER": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "RETRY_TIMES": 1,
+    # Retries stay (a fault of the replica is retried as on the real sites) but wait little, so
+    # that tests and benchmarks stay fast; the polite backoff is for the real servers.
+    "XXGK_RETRY_BACKOFF": 0.05,
+    "XXGK_RETRY_BACKOFF_MAX": 1.0,
     "XXGK_FSYNC": False,
 }
 

@@ -31,8 +31,29 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Bounds on every fault a small server throws (docs/faults.md). DOWNLOAD_TIMEOUT covers the whole
+# download, not only the connection: a server that hangs or trickles a byte a second is cut off.
 DOWNLOAD_TIMEOUT = 60
+# Retries (crawler/retry.py): RETRY_TIMES for pages and files, more for list pages (a lost list page
+# loses every page it lists), one for a DNS failure. A retry waits XXGK_RETRY_BACKOFF × 2^(n−1) s
+# (at most XXGK_RETRY_BACKOFF_MAX, jittered) and at least what Retry-After asks, during which the
+# whole host pauses; a Retry-After longer than XXGK_RETRY_AFTER_MAX gives the page up at once.
 RETRY_TIMES = 2
+XXGK_RETRY_TIMES_LIST = 4
+XXGK_RETRY_BACKOFF = 2.0
+XXGK_RETRY_BACKOFF_MAX = 120.0
+XXGK_RETRY_AFTER_MAX = 600.0
+# Size caps (crawler/guards.py), on the wire and after decompression (a gzip bomb stops at the cap):
+# an HTML page larger than XXGK_PAGE_MAXSIZE is broken or hostile; files (PDF reports, scans) get
+# DOWNLOAD_MAXSIZE.
+XXGK_PAGE_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 256 * 1024 * 1024
+# A body shorter than its Content-Length is a failure (retried, then recorded as data_loss), never
+# archived as if it were the page.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Redirects: loops and off-site targets are refused at once (crawler/guards.py); a portal moving a
+# page needs one or two hops, five is generous (RFC 9309 also follows five for robots.txt).
+REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
@@ -42,9 +63,25 @@ LOG_LEVEL = "INFO"
 # A re-crawl asks "changed since?" for the pages the archive holds (If-None-Match / If-Modified-Since);
 # an unchanged page costs a 304 with no body. XXGK_CONDITIONAL = False turns it off.
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt by RFC 9309: 5xx or unreachable disallows the host, 4xx allows all (crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsMiddleware": 100,
+    # Per-kind size caps: pages XXGK_PAGE_MAXSIZE, files DOWNLOAD_MAXSIZE (crawler/guards.py).
+    "crawler.guards.SizeCapMiddleware": 540,
+    # Retries with backoff, Retry-After and a host pause (crawler/retry.py).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.RetryMiddleware": 550,
     "crawler.conditional.ConditionalRequestMiddleware": 560,
+    # Sees 3xx answers before RedirectMiddleware (600): loops and off-site redirects refused.
+    "crawler.guards.RedirectGuardMiddleware": 610,
     # Next to the downloader: sees each exchange before the body is decoded (WARC capture).
     "crawler.exchange.ExchangeCaptureMiddleware": 950,
+}
+# One page, one URL: every request a spider yields (start requests too) is rewritten to its canonical
+# URL (tracking parameters dropped, …/index.html as …/) before the duplicate filter sees it; next to
+# the spider, so that the other spider middlewares see the canonical URL (docs/urls.md).
+SPIDER_MIDDLEWARES = {
+    "crawler.canonical.CanonicalUrlMiddleware": 950,
 }
 # Every exchange kept as WARC/1.1 records (warc/*.warc.gz, indexed in warc/index.cdxj; docs/warc.md).
 # Its cost is measured by bench/crawl_speed.py --baseline nowarc (docs/benchmarks.md).

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.canonical import DEFAULT_RULES, CanonicalRules, canonical_url, dropped_names, rules_from_table
+
 SITES_DIR = Path(__file__).resolve().parent
 
 #: The CMS families a spider base class exists for.
@@ -50,10 +52,27 @@ class Site:
     """province / city / district the site belongs to (parsing hints)."""
     extract: Mapping[str, Any] = field(default_factory=dict)
     """Extraction profile overrides (``family`` plus selector lists), passed to ``extract_page``."""
+    canonical: CanonicalRules = DEFAULT_RULES
+    """Which URLs of the site are one page (``[canonical]``; crawler/canonical.py, docs/urls.md)."""
+
+    def canonical_url(self, url: str) -> str:
+        """The one URL of the page ``url`` names, by this site's rules."""
+        return canonical_url(url, self.canonical)
+
+    def owns(self, url: str) -> bool:
+        """Whether ``url`` is on one of the site's hosts."""
+        try:
+            return urlsplit(url).hostname in self.hosts
+        except ValueError:
+            return False
 
     def classify(self, url: str) -> tuple[str, dict[str, str]] | None:
-        """Return ``(kind, named groups)`` of a URL of this site, or None when it is not one."""
-        parts = urlsplit(url)
+        """Return ``(kind, named groups)`` of a URL of this site, or None when it is not one.
+
+        The URL is classified as the page it names (its canonical form): a detail page linked with
+        share parameters, or a folder linked as ``…/index.html``, is the page it is, and is
+        requested under its canonical URL (crawler.canonical.CanonicalUrlMiddleware)."""
+        parts = urlsplit(canonical_url(url, self.canonical))
         if parts.hostname not in self.hosts:
             return None
         target = parts.path or "/"
@@ -103,6 +122,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
     for url in start_urls:
         if urlsplit(url).hostname not in hosts:
             raise SiteDefinitionError(f"{source}: start URL {url} is not on {hosts}")
+    canonical = _canonical_rules(data.get("canonical"), patterns, source)
     return Site(
         name=name,
         title=str(data.get("title", name)),
@@ -113,7 +133,28 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
         follow=follow,
         region=dict(data.get("region", {})),
         extract=dict(data.get("extract", {"family": family})),
+        canonical=canonical,
     )
+
+
+#: ``name=`` in a pattern: a query parameter the site's URLs are classified by (``pageNo``).
+_PATTERN_PARAM = re.compile(r"([A-Za-z_][\w.-]*)=")
+
+
+def _canonical_rules(table: Any, patterns: Mapping[str, re.Pattern[str]], source: str) -> CanonicalRules:
+    """The ``[canonical]`` table, checked: well formed, and dropping no parameter a pattern reads
+    (dropping ``pageNo`` would fold every page of a list into its first)."""
+    try:
+        rules = rules_from_table(table, source)
+    except ValueError as exc:
+        raise SiteDefinitionError(str(exc)) from exc
+    read = {name for pattern in patterns.values() for name in _PATTERN_PARAM.findall(pattern.pattern)}
+    dropped = dropped_names(rules, read)
+    if dropped:
+        raise SiteDefinitionError(
+            f"{source}: [canonical] drop_params would drop {dropped}, which the site's patterns read"
+        )
+    return rules
 
 
 def load_site(path: Path | Traversable) -> Site:

@@ -20,12 +20,13 @@ from urllib.parse import urljoin
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.failures import describe_failure
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
 from crawler.known import Validators, known_pages
+from crawler.pickup import failed_to_retry, last_runs
 from crawler.profiles import apply_profile
 from crawler.sites import Site
 from pipelines.archive.files import read_log
@@ -118,6 +119,10 @@ class PortalSpider(Spider):
             classified = self.site.classify(url)
             kind = classified[0] if classified else "start"
             yield self._request(url, "start" if kind not in self.site.follow else kind, None, {})
+        # Pages that failed last run for a reason that may pass (a 503, a timeout, a cut body) are
+        # asked for again here: an incremental walk stops before their list page (seen_before).
+        for pickup in self._pickup_requests():
+            yield pickup
         # A re-crawl revalidates the pages it holds that are due this run, wherever they are listed
         # (conditional requests: an unchanged page costs a 304).
         if self.incremental:
@@ -127,6 +132,27 @@ class PortalSpider(Spider):
         if self.resuming:
             for request in self._files_of_cut_off_pages():
                 yield request
+
+    def _pickup_requests(self) -> Iterator[Request]:
+        """Requests for the pages of the site's last run (or shared crawl) that failed for a reason
+        that may pass and that the archive does not hold (crawler/pickup.py), within this crawl's
+        units / columns."""
+        archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
+        began = self.crawler.stats.get_value("start_time") if self.crawler.stats is not None else None
+        before = began.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(began, datetime) else None
+        for failed in failed_to_retry(archive, self.site.name, self.known, before=before):
+            classified = self.site.classify(failed.url)
+            listed = self.site.classify(failed.referer) if failed.referer else None
+            if not self.site.owns(failed.url) or any(
+                found is not None and not self.in_scope(found[1]) for found in (classified, listed)
+            ):
+                continue
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("xxgk/pickup/requests")
+            if classified is None:
+                yield self._file_request(failed.url, failed.referer)
+            else:
+                yield self._request(failed.url, classified[0], failed.referer, classified[1])
 
     def _files_of_cut_off_pages(self) -> Iterator[Request]:
         """Resuming: the files linked by the pages the cut-off run(s) archived, which may have been
@@ -221,7 +247,9 @@ class PortalSpider(Spider):
         for href in response.xpath("//a/@href").getall():
             href = href.strip()
             if href and not href.startswith(("javascript:", "mailto:", "#")):
-                yield response.urljoin(href)
+                # One page, one URL: a share link's tracking parameters or an index file named
+                # would make a held page look new (crawler/canonical.py).
+                yield self.site.canonical_url(response.urljoin(href))
 
     # Re-crawls ---------------------------------------------------------------------------------
 
@@ -248,8 +276,12 @@ class PortalSpider(Spider):
         the site's last run (a page answering 500 run after run must not keep every walk going)."""
         if self._seen_before is None:
             archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
-            runs = sorted((archive / "failures").glob(f"*-{self.name}.jsonl"))
-            failed = {str(r.get("url")) for r in read_log(runs[-1])} if runs else set()
+            # Every worker's log when the last run was a shared crawl (--redis), as the pick-up reads.
+            failed = {
+                str(r.get("url"))
+                for run_id in last_runs(archive, self.name)
+                for r in read_log(archive / "failures" / f"{run_id}.jsonl")
+            }
             self._seen_before = self.known | failed
         return self._seen_before
 
@@ -396,21 +428,18 @@ class PortalSpider(Spider):
         )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
+        """A request that could not be archived becomes a failure record with the real reason
+        (``http_503``, ``timeout``, ``too_large``, ``robots_disallowed``…; crawler/failures.py) and
+        what the retries did ("gave up after 3 attempts (Retry-After 1 s honoured)")."""
         request = failure.request  # type: ignore[attr-defined]
-        status: int | None = None
-        if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            reason, message = f"http_{status}", f"HTTP {status}"
-        else:
-            reason = type(failure.value).__name__
-            message = str(failure.value) or reason
+        described = describe_failure(failure, request.meta)
         yield FailureItem(
-            url=request.url,
+            url=described.url or request.url,
             site=self.site.name,
-            stage="http" if status else "download",
-            reason=reason,
-            message=message,
-            status=status,
+            stage=described.stage,
+            reason=described.reason,
+            message=described.message,
+            status=described.status,
             referer=request.meta.get("xxgk_referer"),
             fetched_at=utc_now(),
         )
