@@ -4,14 +4,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pywb (the replay tests' wayback and cdx-indexer) in a virtualenv of its own: it pins redis==2.10.6
+# and fakeredis<1.0, which the crawler's redis>=5 (distributed crawling) cannot share a venv with.
+PYWB   := $(VENV)/tools/pywb
 
-.PHONY: setup demo test lint typecheck browser unit bench clean
+.PHONY: setup demo test lint typecheck browser redis unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The system pip (23.x) cannot resolve lxml[html-clean], which trafilatura needs.
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv $(PYWB)
+	$(PYWB)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB)/bin/python -m pip install --quiet 'pywb>=2.10'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -31,7 +37,12 @@ typecheck: $(STAMP)
 browser:
 	bash deploy/install-browser.sh
 
-unit: $(STAMP) browser
+# Debian's redis-server for tests/test_distributed.py (the tests start their own on a free port);
+# quick when present, a warning (and skipped tests) where apt-get cannot run, a failure in CI.
+redis:
+	bash deploy/install-redis.sh
+
+unit: $(STAMP) browser redis
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 test: lint typecheck unit

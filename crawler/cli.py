@@ -39,10 +39,14 @@ def crawl_sites(
     spider_args: dict[str, str] | None = None,
     settings_overrides: dict[str, str] | None = None,
     spider_cls: type | None = None,
+    redis: str | None = None,
+    crawl_id: str | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Crawl ``sites`` (every known site when empty) into ``archive``; return each crawl's stats.
 
     ``spider_cls`` replaces the site spiders by one spider class (the benchmark's bare crawler).
+    ``redis`` (a ``redis://`` URL) makes this process one worker of the shared crawl ``crawl_id``
+    (default: the site names; docs/distributed.md).
     """
     _project_settings_env()
     from scrapy.crawler import CrawlerProcess
@@ -64,6 +68,10 @@ def crawl_sites(
         settings.set("XXGK_PROFILE", chosen_profile, priority="cmdline")
     for name, value in (settings_overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    if redis:
+        from crawler.distributed.settings import apply_redis, default_crawl_id
+
+        apply_redis(settings, redis, crawl_id or default_crawl_id(names))
     process = CrawlerProcess(settings)
     # Scrapy filters by level in its log handler, after every DEBUG record (one per response and per
     # item) has been built; setting the level on the root logger drops them before that.
@@ -96,12 +104,43 @@ def _lock_wanted(options: dict[str, Any]) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _check_redis_options(options: dict[str, Any]) -> str | None:
+    """The one-line reason ``--redis`` / ``--crawl-id`` cannot be used, or None when they can (or
+    are not given). Redis is asked before anything is started or locked."""
+    url, crawl_id = options.get("redis"), options.get("crawl_id")
+    if not url:
+        return "--crawl-id needs --redis" if crawl_id else None
+    from crawler.distributed.settings import RedisUnavailableError, check_redis, valid_crawl_id
+
+    if crawl_id is not None and not valid_crawl_id(crawl_id):
+        return f"--crawl-id {crawl_id!r}: use letters, digits and . _ + - (at most 128)"
+    try:
+        check_redis(url)
+    except RedisUnavailableError as exc:
+        return str(exc)
+    return None
+
+
 def run_crawl(sites: Sequence[str], *, archive: Path, **options: Any) -> int:
     """Crawl and print the summary; exit status 0 when every crawl finished, 3 when another run
-    holds the archive's lock (checked before Scrapy starts, so nothing is written)."""
+    holds the archive's lock (checked before Scrapy starts, so nothing is written).
+
+    With ``redis`` the process is one worker of a shared crawl: it takes the lock shared (workers
+    coexist, an embedded crawl excludes them and they it), and a Redis it cannot reach is a usage
+    error (2)."""
     from pipelines.archive.lock import ArchiveLock, ArchiveLockedError
 
-    lock = ArchiveLock(archive)
+    problem = _check_redis_options(options)
+    if problem is not None:
+        print(f"xxgk crawl: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    shared = bool(options.get("redis"))
+    if shared and not options.get("crawl_id"):
+        from crawler.distributed.settings import default_crawl_id
+        from crawler.sites import all_sites
+
+        options["crawl_id"] = default_crawl_id(sites or all_sites())
+    lock = ArchiveLock(archive, shared=shared, crawl=options.get("crawl_id"))
     try:
         if _lock_wanted(options):
             lock.acquire()
@@ -129,6 +168,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         archive=Path(args.archive),
         replica=args.replica,
         profile=args.profile,
+        redis=args.redis,
+        crawl_id=args.crawl_id,
         spider_args=dict(args.arg or []),
         # --full: every list page walked and every page asked for (still conditionally), as on a
         # first crawl; the default re-crawl walks lists until nothing is new and revisits a share.
@@ -278,6 +319,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="walk every list page and ask for every page held (default: lists until nothing is new, "
         "and a rotating share of the pages held)",
+    )
+    crawl.add_argument(
+        "--redis",
+        metavar="URL",
+        help="be one worker of a crawl shared through Redis (redis://HOST:PORT/DB): one frontier, one "
+        "duplicate filter, one politeness for every worker; see docs/distributed.md",
+    )
+    crawl.add_argument(
+        "--crawl-id",
+        metavar="NAME",
+        help="with --redis: the shared crawl to join (default: the site names joined by +)",
     )
     crawl.add_argument(
         "-a",

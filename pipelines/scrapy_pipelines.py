@@ -3,6 +3,12 @@
 Spiders hand over raw responses (PageItem) and failures (FailureItem); ArchivePipeline sends each
 response to a worker process that extracts, parses and archives it (``pipelines.capture``). A page
 that cannot become a document leaves its raw bytes and a failure record, and the crawl goes on.
+
+A crawl on Redis (``--redis``, docs/distributed.md) is one of several workers writing one archive:
+its run id names the microsecond it started (one run record and failure log per worker), it leaves
+no running marker (Redis holds the crawl's state), repairs only what dead processes left, parks
+deferred attachments with the frontier until their documents are written, compares no section
+with earlier runs (it saw only part of each), and updates the indexes under the index lock.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archiving import archives
+from crawler.distributed import frontier_of, redis_mode
 from crawler.exchange import exchange_received
 from crawler.items import FailureItem, PageItem
 from crawler.sites import all_sites
-from pipelines.archive.cdxj import compact_index, update_index
+from pipelines.archive.cdxj import compact_index, indexed_extent, update_index, whole_end
 from pipelines.archive.files import atomic_write, read_log
-from pipelines.archive.lock import lock_holder
+from pipelines.archive.lock import index_lock, lock_holder
 from pipelines.archive.store import doc_id
 from pipelines.archive.warc import cut_torn_tail
 from pipelines.capture import (
@@ -100,6 +107,8 @@ class ArchivePipeline:
         settings = crawler.settings
         self.archive = str(Path(settings.get("XXGK_ARCHIVE") or "archive"))
         self.fsync = settings.getbool("XXGK_FSYNC")
+        # One worker of a crawl shared through Redis (crawler/distributed/).
+        self.shared = redis_mode(settings)
         self.store = store_for(self.archive, self.fsync)
         workers = settings.get("XXGK_PARSE_WORKERS")
         self.pool = acquire_pool(
@@ -146,12 +155,20 @@ class ArchivePipeline:
         if not archives(spider):
             return  # scrapy shell's spider: it archives nothing (crawler/archiving.py)
         name = spider.name if spider else "crawl"
-        self.run_id = f"{self.started_at:%Y%m%dT%H%M%SZ}-{name}"
+        if self.shared:
+            # Workers start in the same second: the microseconds keep their run records and
+            # failure logs apart (runs/*Z-<site>.json still finds them).
+            self.run_id = f"{self.started_at:%Y%m%dT%H%M%S.%f}Z-{name}"
+        else:
+            self.run_id = f"{self.started_at:%Y%m%dT%H%M%SZ}-{name}"
         self.stats.set_value("xxgk/run_id", self.run_id)
         self.stats.set_value("xxgk/archive", str(self.store.root.resolve()))
         self._failed_before = self._last_failures(name)
-        self._mark_running(name)
-        self._repair()
+        if self.shared:
+            self._repair_shared()
+        else:
+            self._mark_running(name)
+            self._repair()
         self._deferred.extend(self._unfinished_attachments(name))
         self.pool.start()
 
@@ -210,6 +227,10 @@ class ArchivePipeline:
             # The bytes are stored; the document is written after the crawl. Keep no body in memory.
             later = replace(capture, body=b"", exchange=None, warc_ref=outcome.warc)
             self._deferred.append((later, outcome.deferred))
+            if (frontier := frontier_of(self.crawler)) is not None:
+                # Its request stays held in Redis until the document is written: a worker killed
+                # before then leaves it to be fetched again.
+                frontier.park(item.url)
             return item
         self._count(outcome)
         self._tally(item, outcome)
@@ -415,6 +436,44 @@ class ArchivePipeline:
                 logger.warning("cut a torn record (%d bytes) off the end of %s", cut, path)
                 self.stats.inc_value("xxgk/warc/torn_bytes_cut", cut)
 
+    def _repair_shared(self) -> None:
+        """A worker's repair (crawler/distributed/repair.py): the leftovers of processes that are
+        gone, never what a live worker is writing. At the start of the run and again at its end, so
+        that a worker killed meanwhile leaves nothing for ``xxgk verify`` to find."""
+        from crawler.distributed.registry import URL_SETTING, live_worker_hosts, redis_client
+        from crawler.distributed.repair import dead_local_warcs, stale_tmp_files, tmp_age
+
+        try:
+            hosts = live_worker_hosts(redis_client(str(self.crawler.settings.get(URL_SETTING))))
+        except Exception as exc:  # Redis unreachable: assume workers elsewhere (the cautious age)
+            logger.warning("repair: could not list the live workers (%s)", exc)
+            hosts = {""}
+        directories = ("documents", "runs", "jobs", "warc", "failures")
+        for leftover in stale_tmp_files(self.store.root, directories, tmp_age(hosts)):
+            leftover.unlink(missing_ok=True)
+            logger.warning("removed %s, left by a worker that was killed", leftover)
+            self.stats.inc_value("xxgk/repair/tmp_removed")
+        if not self.warc or not (self.store.root / "warc").is_dir():
+            return
+        extent = indexed_extent(self.store.root)
+        for path in dead_local_warcs(self.store.root / "warc"):
+            # Only files with bytes after their last whole record are cut (read from where the
+            # index stops, not from the start).
+            if whole_end(path, extent.get(path.name, 0)) < path.stat().st_size:
+                cut = cut_torn_tail(path)
+                if cut:
+                    logger.warning("cut a torn record (%d bytes) off the end of %s", cut, path)
+                    self.stats.inc_value("xxgk/warc/torn_bytes_cut", cut)
+
+    def _update_indexes(self) -> None:
+        """warc/index.cdxj and the search index, one process at a time (``.index.lock``): the workers
+        of a shared crawl finish at about the same time, and the last one leaves both complete."""
+        with index_lock(self.store.root):
+            if self.shared:
+                self._repair_shared()  # a worker killed during the crawl: its torn tails first
+            self._index_warc()
+            index_after_crawl(self.store.root, self.stats)
+
     def _index_warc(self) -> None:
         """The run's WARC files into warc/index.cdxj (pywb's format), sorted for lookups."""
         if not self.warc or not (self.store.root / "warc").is_dir():
@@ -449,6 +508,8 @@ class ArchivePipeline:
         resumes. A crawl that had finished but was stopped during that work must be resumed too:
         its attachments' documents were never written."""
         spider = self.crawler.spider
+        if self.shared:
+            return  # no marker: Redis holds the shared crawl's state
         if archives(spider) and spider is not None and self._finish_reason == "finished" and self._completed:
             self._running_marker(spider.name).unlink(missing_ok=True)
 
@@ -461,6 +522,8 @@ class ArchivePipeline:
             return
         try:
             await self.derive_attachments()
+            if (frontier := frontier_of(self.crawler)) is not None:
+                frontier.derived()  # the parked attachments' documents are written
         finally:
             if self._exchanges:
                 await asyncio.gather(*self._exchanges, return_exceptions=True)
@@ -468,8 +531,7 @@ class ArchivePipeline:
             # then are the WARC files whole: indexing one earlier (while another site's crawl in the
             # same process still appended to it) left that crawl's records out of the index.
             if await release_pool(self.pool):
-                self._index_warc()
-                index_after_crawl(self.store.root, self.stats)
+                self._update_indexes()
             health = self.assess(spider, reason)
             self.store.write_run(run_record(self.crawler, self.run_id, self.started_at, reason, health))
             self.store.close()
@@ -482,15 +544,23 @@ class ArchivePipeline:
         if callable(in_scope):
             # A crawl limited to some units / columns says nothing of the others.
             previous = {k: v for k, v in previous.items() if in_scope(v.groups)}
-        if reason != "finished":
-            # A crawl stopped early (a page limit, a kill) did not reach every section.
+        if reason != "finished" or self.shared:
+            # A crawl stopped early (a page limit, a kill) did not reach every section; a worker of
+            # a shared crawl saw only its part of each (its peers fetched the rest).
             previous = {}
         problems = assess_run(self.sections, previous, min_share=min_share_from_env())
         for problem in problems:
             logger.warning("site health: %s %s: %s", problem.code, problem.section, problem.message)
         self.stats.set_value("xxgk/health/ok", not problems)
         self.stats.set_value("xxgk/health/problems", [problem_line(p) for p in problems])
-        return health_record(self.sections, problems)
+        record = health_record(self.sections, problems)
+        if self.shared:
+            record["compared_with_earlier_runs"] = False
+            record["why_not_compared"] = (
+                "one worker of a shared crawl: it fetched only part of each section, so a section "
+                "that went silent cannot be told from one its peers crawled"
+            )
+        return record
 
     def _earlier_runs(self, site: str, limit: int = EARLIER_RUNS) -> list[dict[str, Any]]:
         """The site's latest ``limit`` earlier run records, newest first (unreadable ones skipped)."""
@@ -547,16 +617,24 @@ def problem_line(problem: HealthProblem) -> str:
 
 
 def crawl_settings(settings: Any) -> dict[str, Any]:
-    """The settings that say how gently a crawl went: in the run record and each WARC's warcinfo."""
-    return {
+    """The settings that say how gently a crawl went: in the run record and each WARC's warcinfo.
+
+    A worker of a shared crawl reports the delay its gate keeps for all workers together (its local
+    ``DOWNLOAD_DELAY`` is 0), and says so (``politeness``)."""
+    shared = redis_mode(settings)
+    delay = settings.getfloat("XXGK_GATE_DELAY") if shared else settings.getfloat("DOWNLOAD_DELAY")
+    found = {
         "profile": settings.get("XXGK_PROFILE"),
         "replica": settings.get("XXGK_REPLICA") or None,
         "robotstxt_obey": settings.getbool("ROBOTSTXT_OBEY"),
         "concurrent_requests_per_domain": settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-        "download_delay": settings.getfloat("DOWNLOAD_DELAY"),
+        "download_delay": delay,
         "autothrottle": settings.getbool("AUTOTHROTTLE_ENABLED"),
         "user_agent": settings.get("USER_AGENT"),
     }
+    if shared:
+        found["politeness"] = "shared by every worker of the crawl (Redis)"
+    return found
 
 
 def run_record(
@@ -574,8 +652,20 @@ def run_record(
         """The counters ``prefix<name>`` by name."""
         return {key.removeprefix(prefix): v for key, v in sorted(stats.items()) if key.startswith(prefix)}
 
+    # A worker of a shared crawl says which crawl (and which of its crawls, 1, 2, …) and which
+    # worker; an embedded run has neither.
+    shared = (
+        {
+            "crawl": settings.get("XXGK_REDIS_CRAWL"),
+            "crawl_number": stats.get("xxgk/redis/generation"),
+            "worker": stats.get("xxgk/redis/worker"),
+        }
+        if redis_mode(settings)
+        else {}
+    )
     return {
         "run_id": run_id,
+        **shared,
         "site": crawler.spider.name if crawler.spider else None,
         "started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

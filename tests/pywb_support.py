@@ -1,7 +1,9 @@
 """pywb's ``wayback`` serving a collection of WARC files on a free local port, for replay tests.
 
-pywb is a dev extra (its pins are too tight for a runtime dependency), so tests that use it skip
-without it rather than fail.
+pywb lives in a virtualenv of its own, ``.venv/tools/pywb`` (the Makefile's install step makes it):
+it pins redis==2.10.6 and fakeredis<1.0, which cannot share a venv with the crawler's redis>=5.
+Tests that use it skip without it rather than fail. ``PYWB_BIN`` is the directory of its commands
+(a venv that has pywb installed beside this Python also does).
 """
 
 from __future__ import annotations
@@ -22,12 +24,25 @@ from pathlib import Path
 import pytest
 
 VENV_BIN = Path(sys.executable).parent
+#: Where pywb's commands are looked for: its own venv first (``.venv/tools/pywb``), then beside
+#: this Python (an older checkout's venv had pywb installed as a dev extra).
+_CANDIDATES = (VENV_BIN.parent / "tools" / "pywb" / "bin", VENV_BIN)
+
+
+def _pywb_bin() -> Path:
+    for directory in _CANDIDATES:
+        if (directory / "wayback").exists() and (directory / "cdx-indexer").exists():
+            return directory
+    return _CANDIDATES[0]
+
+
+PYWB_BIN = _pywb_bin()
 
 
 def needs_pywb() -> None:
-    """Skip the calling test when pywb's commands are not installed beside this Python."""
-    if not (VENV_BIN / "wayback").exists() or not (VENV_BIN / "cdx-indexer").exists():
-        pytest.skip("pywb is not installed (pip install pywb)")
+    """Skip the calling test when pywb's commands are not installed (``make setup`` installs them)."""
+    if not (PYWB_BIN / "wayback").exists() or not (PYWB_BIN / "cdx-indexer").exists():
+        pytest.skip(f"pywb is not installed in {_CANDIDATES[0]} (make setup)")
 
 
 def free_port() -> int:
@@ -51,7 +66,7 @@ def wayback(root: Path, warcs: Iterable[Path], index: Path) -> Iterator[str]:
     (root / "config.yaml").write_text("collections: {}\n")
     port = free_port()
     proc = subprocess.Popen(
-        [str(VENV_BIN / "wayback"), "--port", str(port), "--bind", "127.0.0.1", "-d", str(root)],
+        [str(PYWB_BIN / "wayback"), "--port", str(port), "--bind", "127.0.0.1", "-d", str(root)],
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from pywb_support import needs_pywb, replay, wayback
+from pywb_support import PYWB_BIN, needs_pywb, replay, wayback
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
 from warcio.warcwriter import WARCWriter as _WarcioWriter  # type: ignore[import-untyped]
 
@@ -524,7 +524,7 @@ def test_sigkill_while_writing_then_cut(tmp_path: Path, server: ReplicaServer, p
 def _cdx_indexer(path: Path) -> list[str]:
     needs_pywb()
     out = subprocess.run(
-        [str(VENV_BIN / "cdx-indexer"), "-j", "-s", str(path)], capture_output=True, text=True, check=True
+        [str(PYWB_BIN / "cdx-indexer"), "-j", "-s", str(path)], capture_output=True, text=True, check=True
     ).stdout
     return out.splitlines()
 

@@ -2,7 +2,9 @@
 
 ``xxgk crawl`` takes the lock before Scrapy starts (and exits 3 when it is held); this extension
 covers ``scrapy crawl`` and any other way of starting a crawler. In one process the lock is shared
-(``pipelines.archive.lock``), so the crawlers of a multi-site ``xxgk crawl`` all pass.
+(``pipelines.archive.lock``), so the crawlers of a multi-site ``xxgk crawl`` all pass. The workers of
+a crawl on Redis (``XXGK_ARCHIVE_LOCK_SHARED``, set by ``--redis``) take it shared: they write the
+archive together, and an embedded crawl still excludes them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ class ArchiveLockExtension:
         if not settings.getbool("XXGK_ARCHIVE_LOCK", True):
             raise NotConfigured("XXGK_ARCHIVE_LOCK is off")
         self.crawler = crawler
-        self.lock = ArchiveLock(settings.get("XXGK_ARCHIVE") or "archive")
+        self.lock = ArchiveLock(
+            settings.get("XXGK_ARCHIVE") or "archive",
+            shared=settings.getbool("XXGK_ARCHIVE_LOCK_SHARED", False),
+            crawl=settings.get("XXGK_REDIS_CRAWL") or None,
+        )
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         # engine_stopped, not spider_closed: spider_closed handlers run side by side, and the archive
         # pipeline still writes the deferred attachments and the run record in its own.

@@ -6,9 +6,16 @@ One line per capture: ``<SURT key> <14-digit timestamp> <JSON>``, the JSON holdi
 pywb's ``cdx-indexer -j``, so that the index serves pywb as it is. ``warcinfo`` and ``request``
 records are not indexed (pywb's default).
 
-The index grows by appending a whole WARC file's lines at once (one ``write(2)``, the file's lines
-sorted), so it is only sorted per file; pywb looks captures up by binary search over a sorted
-file, hence ``compact_index`` (a sorted copy renamed into place) before serving it.
+The index grows by appending lines in one ``write(2)`` per WARC file (sorted), so it is only
+sorted per append; pywb looks captures up by binary search over a sorted file, hence
+``compact_index`` (a sorted copy renamed into place) before serving it.
+
+Files are indexed incrementally, by offset: the index itself says how far each file is covered (the
+end of the last record it has a line for), and an update reads each file from there, taking only
+whole records. Why: the workers of a shared crawl (docs/distributed.md) append to their own files
+while another worker updates the index; a file indexed once, whole, would have lost the records
+written after. A record still being written (a torn tail) waits for the next update. Updates are
+serialized by the caller (``pipelines.archive.lock.index_lock``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untype
 from warcio.timeutils import iso_date_to_timestamp  # type: ignore[import-untyped]
 
 from pipelines.archive.files import atomic_write
+
+# The writer's own test of a whole record (one whole gzip member); private to warc.py, shared here.
+from pipelines.archive.warc import _complete_member as complete_member
 
 INDEX_NAME = "index.cdxj"
 _INDEXED = ("response", "revisit", "resource", "metadata")
@@ -74,31 +84,48 @@ def _entry(record: Any, offset: int, length: int, filename: str) -> str | None:
     return f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(fields)}"
 
 
-def cdxj_lines(path: Path, filename: str | None = None) -> tuple[list[str], list[str]]:
-    """The CDXJ lines of one WARC file, in file order, and the problems met (a record that could
+def read_records(
+    path: Path, filename: str | None = None, *, start: int = 0
+) -> tuple[list[str], int, list[str]]:
+    """The CDXJ lines of the whole records of a WARC file from offset ``start`` (a record boundary),
+    in file order; the end of the last whole record read; and the problems met (a record that could
     not be read ends the walk: the lines before it stand)."""
     name = filename if filename is not None else Path(path).name
-    lines: list[str] = []
+    found: list[tuple[int, int, str | None]] = []
     problems: list[str] = []
-    end = 0
+    size = os.path.getsize(path)
     try:
         with open(path, "rb") as handle:
+            handle.seek(start)
             records = ArchiveIterator(handle)
             for record in records:
                 offset, length = records.get_record_offset(), records.get_record_length()
-                end = offset + length
-                line = _entry(record, offset, length, name)
-                if line is not None:
-                    lines.append(line)
+                found.append((offset, length, _entry(record, offset, length, name)))
     except Exception as exc:  # a torn or foreign file is reported, not raised
+        lines = [line for _o, _l, line in found if line is not None]
         problems.append(f"{name}: stopped reading after {len(lines)} captures: {type(exc).__name__}: {exc}")
-        return lines, problems
-    # warcio ends quietly at a torn gzip tail: bytes after the last record are one
-    size = os.path.getsize(path)
+        end = found[-1][0] + found[-1][1] if found else start
+        return lines, end, problems
+    # warcio reads a last record cut short (a kill, or a writer still at it) without complaint: it
+    # counts only once its gzip member is whole. Every record before it was followed by another.
+    if found:
+        offset, length, _line = found[-1]
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            if offset + length > size or not complete_member(handle.read(length)):
+                found.pop()
+    end = found[-1][0] + found[-1][1] if found else start
     if end < size:
         problems.append(
             f"{name}: {size - end} bytes after the last whole record (a torn tail: cut_torn_tail)"
         )
+    return [line for _o, _l, line in found if line is not None], end, problems
+
+
+def cdxj_lines(path: Path, filename: str | None = None) -> tuple[list[str], list[str]]:
+    """The CDXJ lines of one WARC file, in file order, and the problems met (a record that could
+    not be read ends the walk: the lines before it stand)."""
+    lines, _end, problems = read_records(path, filename)
     return lines, problems
 
 
@@ -106,28 +133,38 @@ def _index_path(root: Path) -> Path:
     return Path(root) / "warc" / INDEX_NAME
 
 
-def indexed_files(root: Path) -> set[str]:
-    """The WARC files (names relative to ``warc/``) the index already covers."""
+def indexed_extent(root: Path) -> dict[str, int]:
+    """How far the index covers each WARC file (name relative to ``warc/``): the end of the last
+    record it has a line for. A line cut by a kill does not count (its record is indexed again)."""
     path = _index_path(root)
-    names: set[str] = set()
+    extent: dict[str, int] = {}
     if not path.exists():
-        return names
+        return extent
     with path.open("rb") as handle:
         for raw in handle:
-            if not raw.endswith(b"\n"):
-                break  # a line cut by a kill: its file is indexed again
+            if not _well_formed(raw):
+                continue
             try:
-                names.add(str(json.loads(raw.split(b" ", 2)[2])["filename"]))
+                fields = json.loads(raw.split(b" ", 2)[2])
+                name = str(fields["filename"])
+                end = int(fields["offset"]) + int(fields["length"])
             except (ValueError, KeyError, IndexError, TypeError):
                 continue
-    return names
+            if end > extent.get(name, -1):
+                extent[name] = end
+    return extent
 
 
-def index_file(root: Path, warc: Path) -> tuple[int, list[str]]:
-    """Append the captures of one closed WARC file to ``warc/index.cdxj`` in one write; returns
-    (lines appended, problems). Run it once a writer has closed the file (after rotation, at the
-    end of a run, or after ``cut_torn_tail`` on restart)."""
-    lines, problems = cdxj_lines(warc, Path(warc).name)
+def indexed_files(root: Path) -> set[str]:
+    """The WARC files (names relative to ``warc/``) the index has lines for."""
+    return set(indexed_extent(root))
+
+
+def index_file(root: Path, warc: Path, *, start: int = 0) -> tuple[int, list[str]]:
+    """Append the captures of the whole records of one WARC file from offset ``start`` to
+    ``warc/index.cdxj`` in one write; returns (lines appended, problems). A record still being
+    written is left for the next call."""
+    lines, _end, problems = read_records(warc, Path(warc).name, start=start)
     if not lines:
         return 0, problems
     path = _index_path(root)
@@ -153,19 +190,33 @@ def _end_torn_line(fd: int, path: Path) -> None:
 
 
 def update_index(root: Path, *, skip: set[str] | None = None) -> tuple[list[str], list[str]]:
-    """Index every ``warc/*.warc.gz`` not yet in the index, except ``skip`` (names of files still
-    being written); returns (files indexed, problems)."""
+    """Index the whole records of every ``warc/*.warc.gz`` that the index does not cover yet (from
+    where it stops), except the files named in ``skip``; returns (files that got lines, problems).
+    Files being appended to are fine: their complete records are indexed, the rest next time."""
     directory = Path(root) / "warc"
-    done = indexed_files(root) | (skip or set())
+    extent = indexed_extent(root)
     indexed: list[str] = []
     problems: list[str] = []
     for warc in sorted(directory.glob("*.warc.gz")):
-        if warc.name in done:
+        if warc.name in (skip or ()):
             continue
-        _, found = index_file(root, warc)
+        start = extent.get(warc.name, 0)
+        try:
+            if start >= warc.stat().st_size:
+                continue
+        except OSError:
+            continue
+        count, found = index_file(root, warc, start=start)
         problems.extend(found)
-        indexed.append(warc.name)
+        if count:
+            indexed.append(warc.name)
     return indexed, problems
+
+
+def whole_end(path: Path, start: int = 0) -> int:
+    """The end of the last whole record of a WARC file, reading from ``start`` (a record boundary,
+    such as the index's extent): cheaper than ``complete_records`` when most of it is indexed."""
+    return read_records(path, start=start)[1]
 
 
 def _well_formed(raw: bytes) -> bool:

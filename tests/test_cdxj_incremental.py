@@ -1,0 +1,113 @@
+"""warc/index.cdxj indexed by offset: files still being appended to (by another worker of a shared
+crawl) are indexed up to their last whole record, and the rest on a later update, never twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import REPO
+from pipelines.archive.cdxj import cdxj_lines, compact_index, indexed_extent, update_index
+from pipelines.archive.lock import index_lock
+from pipelines.archive.warc import WarcWriter
+
+WHEN = datetime(2026, 11, 22, 1, 2, 3, tzinfo=UTC)
+
+
+def exchange(writer: WarcWriter, n: int) -> None:
+    writer.write_exchange(
+        f"http://d.gov.cn/{n}.html",
+        request=("GET", [], b""),
+        response=(200, "OK", "", [("Content-Type", "text/html")], f"<p>{n}</p>".encode()),
+        fetched_at=WHEN,
+    )
+
+
+def index_lines(root: Path) -> list[str]:
+    return (root / "warc" / "index.cdxj").read_text().splitlines()
+
+
+def test_a_file_being_appended_to_is_indexed_as_it_grows(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, settings={}, robots_obey=True)
+    for n in range(3):
+        exchange(writer, n)
+    name = Path(writer.files[0]).name
+    # Another worker updates the index while this one still writes the file.
+    assert update_index(tmp_path) == ([name], [])
+    assert len(index_lines(tmp_path)) == 3
+    for n in range(3, 5):
+        exchange(writer, n)
+    assert update_index(tmp_path) == ([name], [])  # only what was added since
+    assert update_index(tmp_path) == ([], [])
+    writer.close()
+    path = tmp_path / writer.files[0]
+    assert sorted(index_lines(tmp_path)) == sorted(cdxj_lines(path)[0])  # every record once
+    assert compact_index(tmp_path) == 5
+
+
+def test_a_record_being_written_waits_for_the_next_update(tmp_path: Path) -> None:
+    with WarcWriter(tmp_path / "whole", settings={}, robots_obey=True) as whole:
+        for n in range(4):
+            exchange(whole, n)
+    data = (tmp_path / "whole" / whole.files[0]).read_bytes()
+    # The same file as a reader sees it while the writer is in the middle of the last record: the
+    # last response record (and its request record after it) cut in the middle.
+    last_response = max(
+        int(line.split('"offset": "')[1].split('"')[0])
+        for line in cdxj_lines(tmp_path / "whole" / whole.files[0])[0]
+    )
+    growing = tmp_path / "warc" / Path(whole.files[0]).name
+    growing.parent.mkdir(parents=True)
+    growing.write_bytes(data[: last_response + 40])
+    indexed, problems = update_index(tmp_path)
+    assert indexed == [growing.name] and len(problems) == 1 and "torn tail" in problems[0]
+    assert len(index_lines(tmp_path)) == 3
+    assert indexed_extent(tmp_path)[growing.name] <= last_response
+    # The writer finishes its record: the next update indexes it, and nothing twice.
+    growing.write_bytes(data)
+    assert update_index(tmp_path) == ([growing.name], [])
+    assert sorted(index_lines(tmp_path)) == sorted(cdxj_lines(growing)[0])
+
+
+def test_a_line_cut_by_a_kill_is_indexed_again(tmp_path: Path) -> None:
+    with WarcWriter(tmp_path, settings={}, robots_obey=True) as writer:
+        for n in range(2):
+            exchange(writer, n)
+    update_index(tmp_path)
+    index = tmp_path / "warc" / "index.cdxj"
+    lines = index.read_bytes().splitlines(keepends=True)
+    index.write_bytes(lines[0] + lines[1][:30])  # the second line cut short
+    update_index(tmp_path)
+    assert compact_index(tmp_path) == 2
+    assert sorted(index_lines(tmp_path)) == sorted(cdxj_lines(tmp_path / writer.files[0])[0])
+
+
+def test_index_updates_take_turns(tmp_path: Path) -> None:
+    """A second process waits on ``.index.lock`` until the first has finished its update."""
+    log = tmp_path / "order.txt"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from pipelines.archive.lock import index_lock\n"
+            "with index_lock(sys.argv[1]):\n"
+            "    print('locked', flush=True); sys.stdin.readline()\n"
+            "    open(sys.argv[2], 'a').write('first done\\n')\n",
+            str(tmp_path),
+            str(log),
+        ],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "locked"
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    with index_lock(tmp_path):  # blocks until the child has written and let go
+        log.open("a").write("second\n")
+    child.wait(10)
+    assert log.read_text().splitlines() == ["first done", "second"]
