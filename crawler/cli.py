@@ -220,6 +220,12 @@ def cmd_replica(args: argparse.Namespace) -> int:
     from replica.cli import main as replica_main
 
     argv = ["--port", str(args.port), "--pages", str(args.pages), "--seed", str(args.seed)]
+    # The misbehaving server on demand (docs/replica.md, "Fault modes"), for trying the crawler.
+    for name in ("faults", "fault_modes", "fault_seed", "fault_paths", "delay"):
+        if (value := getattr(args, name)) is not None:
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+    if args.sticky:
+        argv.append("--sticky")
     return replica_main(argv)
 
 
@@ -363,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     rep.add_argument("--pages", type=int, default=300, help="approximate number of pages")
     rep.add_argument("--seed", type=int, default=1, help="corpus seed")
+    rep.add_argument("--faults", type=float, metavar="RATE", help="share of requests answered with a fault")
+    rep.add_argument("--fault-modes", metavar="A,B", help="faults drawn from these (default: every mode)")
+    rep.add_argument("--fault-seed", type=int, help="seed of the fault draw")
+    rep.add_argument("--fault-paths", metavar="REGEX", help="only requests whose path+query match may fault")
+    rep.add_argument("--sticky", action="store_true", help="a faulty URL fails on every attempt")
+    rep.add_argument("--delay", type=float, metavar="SECONDS", help="every answer waits this long first")
     rep.set_defaults(func=cmd_replica)
 
     demo = sub.add_parser("demo", help="serve the replica and crawl it into a fresh archive")

@@ -9,12 +9,11 @@ does not count as new: ``PortalSpider.seen_before``). Pure over the archive's fi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from crawler.runs import last_runs
 from pipelines.archive.files import read_log
 
 
@@ -34,53 +33,6 @@ class Failed:
     url: str
     referer: str | None
     reason: str
-
-
-def _run_records(archive: Path, site: str) -> Iterator[dict[str, Any]]:
-    for path in (archive / "runs").glob(f"*{site}*.json"):
-        try:
-            record = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue  # a record cut by a kill is no run to go by (`xxgk verify` reports it)
-        if isinstance(record, dict) and record.get("site") == site and record.get("run_id"):
-            yield record
-
-
-def _span(record: Mapping[str, Any]) -> tuple[str, str]:
-    started = str(record.get("started_at") or "")
-    return started, str(record.get("finished_at") or started)
-
-
-def last_runs(archive: Path, site: str, *, before: str | None = None) -> list[str]:
-    """Run ids of the site's latest run: one id, or every run of the shared crawl it took part in
-    (several workers of a distributed crawl, whose records carry the same ``"crawl"``).
-
-    A crawl id names a crawl of some sites, and is used again by the next crawl of them (by default
-    it is the site names): the workers of one crawl are the records of that id whose run times
-    overlap, one with the next, around the latest. ``before`` (``YYYY-MM-DDTHH:MM:SSZ``, when this
-    run started) leaves out the runs that ended after it: workers of the crawl under way, not "last
-    time"."""
-    records = [r for r in _run_records(archive, site) if before is None or _span(r)[1] <= before]
-    if not records:
-        return []
-    latest = max(records, key=lambda r: (_span(r)[0], str(r["run_id"])))
-    crawl = latest.get("crawl")
-    if crawl is None:
-        return [str(latest["run_id"])]
-    same = sorted((r for r in records if r.get("crawl") == crawl), key=_span)
-    # The overlapping runs around the latest: sorted by start, a run that starts after every
-    # earlier one ended begins another crawl.
-    group: list[dict[str, Any]] = []
-    ends = ""
-    for record in same:
-        started, finished = _span(record)
-        if group and started > ends:
-            if any(r is latest for r in group):
-                break
-            group = []
-        group.append(record)
-        ends = max(ends, finished) if len(group) > 1 else finished
-    return sorted(str(r["run_id"]) for r in group)
 
 
 def failed_to_retry(

@@ -681,6 +681,8 @@ def run_record(
         "lists": count("xxgk/lists"),
         # Which rule found the unchanged ones unchanged (the WARC revisit profiles).
         "unchanged_by": counts_under("xxgk/unchanged_by/"),
+        # What the retries did (crawler/retry.py): attempts by reason, pages given up, pauses asked for.
+        "retries": counts_under("xxgk/retry/"),
         "failures": count("xxgk/failures"),
         "failures_by_reason": counts_under("xxgk/failures/"),
         "health": health if health is not None else {"ok": True, "problems": [], "sections": {}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -133,6 +134,28 @@ def test_replica_command_prints_address_and_serves() -> None:
         url = line.split()[2]
         request = urllib.request.Request(url + "/robots.txt", headers={"Host": "txqxxgk.siping.gov.cn"})
         assert b"Disallow" in urllib.request.urlopen(request, timeout=10).read()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def test_replica_command_misbehaves_on_demand() -> None:
+    command = [sys.executable, "-m", "crawler.cli", "replica", "--pages", "120"]
+    faults = ["--faults", "1", "--fault-modes", "http_503_retry_after", "--fault-paths", "/zsts/"]
+    command += [*faults, "--delay", "0.05"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "faults=1" in line and "delay=0.05s" in line, line
+        url = line.split()[2]
+        request = urllib.request.Request(url + "/zsts/", headers={"Host": "txqxxgk.siping.gov.cn"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "1"
+        # Only the paths asked for misbehave.
+        request = urllib.request.Request(url + "/zcbm/", headers={"Host": "txqxxgk.siping.gov.cn"})
+        assert urllib.request.urlopen(request, timeout=10).status == 200
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0

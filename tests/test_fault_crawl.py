@@ -19,7 +19,8 @@ import pytest
 
 from conftest import Archive, fetch, run_xxgk
 from crawler.failures import retryable
-from crawler.pickup import Failed, failed_to_retry, last_runs
+from crawler.pickup import Failed, failed_to_retry
+from crawler.runs import crawls_before, last_runs
 from crawler.sites import Site, all_sites
 from crawler.spiders.trs import trs_page_urls
 from crawler.summary import format_summary
@@ -386,6 +387,33 @@ def test_pick_up_of_a_shared_crawl_takes_every_worker_of_the_last_one(tmp_path: 
     # A one-process run after them is the last run, alone.
     run("20261123T0200Z-siping", "2026-11-23T02:00:00Z", "2026-11-23T02:30:00Z", crawl=None)
     assert last_runs(tmp_path, "siping") == ["20261123T0200Z-siping"]
+
+
+def test_shared_crawls_are_told_apart_by_their_number_and_counted_once(tmp_path: Path) -> None:
+    def run(run_id: str, started: str, number: int | None, crawl: str | None = "siping") -> None:
+        _write_run(tmp_path, run_id, "siping", [], crawl=crawl)
+        path = tmp_path / "runs" / f"{run_id}.json"
+        data = json.loads(path.read_text("utf-8"))
+        data.update(started_at=started, finished_at=started, crawl_number=number)
+        path.write_text(json.dumps(data), "utf-8")
+
+    # Crawl 1 by two workers, crawl 2 by three whose run times do not even overlap (one was slow
+    # to start): the numbers, not the times, say which records are one crawl.
+    run("20261121T020000.000001Z-siping", "2026-11-21T02:00:00Z", 1)
+    run("20261121T020000.000002Z-siping", "2026-11-21T02:00:00Z", 1)
+    run("20261122T020000.000001Z-siping", "2026-11-22T02:00:00Z", 2)
+    run("20261122T020000.000002Z-siping", "2026-11-22T02:00:00Z", 2)
+    run("20261122T050000.000003Z-siping", "2026-11-22T05:00:00Z", 2)
+    assert last_runs(tmp_path, "siping") == [
+        "20261122T020000.000001Z-siping",
+        "20261122T020000.000002Z-siping",
+        "20261122T050000.000003Z-siping",
+    ]
+    run("20261123T020000Z-siping", "2026-11-23T02:00:00Z", None, crawl=None)
+    # Two shared crawls and one run alone are three crawls for the revisit rotation, not six;
+    # a worker of crawl 2 still running does not count its own crawl.
+    assert crawls_before(tmp_path, "siping") == 3
+    assert crawls_before(tmp_path, "siping", ("siping", 2)) == 2
 
 
 def test_summary_lines_count_pages_and_the_pick_up(tmp_path: Path) -> None:

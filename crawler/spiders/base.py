@@ -26,8 +26,9 @@ from crawler.failures import describe_failure
 from crawler.http import charset_from_content_type, header
 from crawler.items import FailureItem, PageItem
 from crawler.known import Validators, known_pages
-from crawler.pickup import failed_to_retry, last_runs
+from crawler.pickup import failed_to_retry
 from crawler.profiles import apply_profile
+from crawler.runs import crawls_before, last_runs
 from crawler.sites import Site
 from pipelines.archive.files import read_log
 from pipelines.archive.store import ArchiveStore
@@ -312,7 +313,11 @@ class PortalSpider(Spider):
             share = self.crawler.settings.getfloat("XXGK_REVISIT_SHARE", 0.1)
             period = max(1, round(1 / share)) if share > 0 else 0
             archive = Path(str(self.crawler.settings.get("XXGK_ARCHIVE") or "archive"))
-            runs = len(list((archive / "runs").glob(f"*-{self.name}.json")))
+            settings = self.crawler.settings
+            crawl = settings.get("XXGK_REDIS_CRAWL")
+            number = self.crawler.stats.get_value("xxgk/redis/generation") if self.crawler.stats else None
+            current = (str(crawl), int(number)) if crawl and number is not None else None
+            runs = crawls_before(archive, self.name, current)
             self._revisit = (period, runs % period if period else 0)
         period, turn = self._revisit
         if period == 0:
