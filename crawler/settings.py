@@ -123,6 +123,11 @@ XXGK_DEFER_ATTACHMENTS = True
 # Items of one response processed concurrently. Scrapy's default (100) starts 100 asyncio tasks for
 # every response whatever it yields; our pipelines await at most one worker call per item.
 CONCURRENT_ITEMS = 16
+# Responses held by the scraper before the engine stops fetching (Scrapy's default: 5 MB). Each held
+# response costs about five times its body on its way to a worker (decoded text, item, pickled job);
+# at the default a fast crawl kept ~100 MB of them. 1 MB makes the crawl wait for the workers
+# sooner instead (docs/benchmarks.md, "Crawl memory").
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Where the archive lives (`xxgk crawl --archive DIR` sets it).
 XXGK_ARCHIVE = "archive"
 # fsync every archived file: survives a power cut, not only a killed process. The replica and bench

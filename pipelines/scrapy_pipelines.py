@@ -68,6 +68,13 @@ Item = PageItem | FailureItem
 UNREADABLE = ("empty_body", "not_html")
 #: Archives whose WARC tails this process has repaired (once, before any of its crawls wrote).
 _REPAIRED: set[Path] = set()
+#: Pipelines of this process whose crawl is still fetching: the shared worker pool grows for the
+#: after-crawl stage only once none is (a site that finished first must not take the core of the
+#: sites still crawling, nor add a worker's memory to theirs).
+_FETCHING: set[int] = set()
+#: Attachment jobs of the after-crawl stage sent at once, per worker: all at once, a 100,000-page
+#: crawl had 18,000 tasks and their pickled jobs in the crawler's memory.
+DERIVE_JOBS_PER_WORKER = 8
 #: How far back a section's last production is looked for: a month of daily runs. A section broken
 #: for longer is no longer reported (its owner has had a month of mails).
 EARLIER_RUNS = 30
@@ -154,6 +161,7 @@ class ArchivePipeline:
         spider = self.crawler.spider
         if not archives(spider):
             return  # scrapy shell's spider: it archives nothing (crawler/archiving.py)
+        _FETCHING.add(id(self))
         name = spider.name if spider else "crawl"
         if self.shared:
             # Workers start in the same second: the microseconds keep their run records and
@@ -516,6 +524,7 @@ class ArchivePipeline:
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """After the crawl: the deferred attachments' documents, then the run record."""
         self._finish_reason = reason
+        _FETCHING.discard(id(self))
         if reason == "archive_locked" or not archives(spider):
             # Another run holds the archive (crawler/extensions/archive_lock.py): write nothing.
             await release_pool(self.pool)
@@ -592,8 +601,10 @@ class ArchivePipeline:
         if not deferred:
             return
         started = time.perf_counter()
-        # The crawler's thread is idle now: its core can read files too.
-        self.pool.grow(os.cpu_count() or 1)
+        # The crawler's thread is idle now (unless another site's crawl in this process still
+        # fetches): its core can read files too.
+        if not _FETCHING:
+            self.pool.grow(os.cpu_count() or 1)
 
         async def one(capture: Capture, sha: str) -> None:
             try:
@@ -606,7 +617,15 @@ class ArchivePipeline:
                 )
                 self.store.record_failure(self.run_id, record)
 
-        await asyncio.gather(*(one(capture, sha) for capture, sha in deferred))
+        # A few runners take the attachments in turn, so that a few jobs per worker are out at a
+        # time, not one task and one pickled job per attachment.
+        queue = iter(deferred)
+
+        async def runner() -> None:
+            for capture, sha in queue:
+                await one(capture, sha)
+
+        await asyncio.gather(*(runner() for _ in range(DERIVE_JOBS_PER_WORKER * max(1, self.pool.workers))))
         self.stats.set_value("xxgk/derive/attachments", len(deferred))
         self.stats.set_value("xxgk/derive/seconds", round(time.perf_counter() - started, 3))
 

@@ -111,3 +111,31 @@ def test_index_updates_take_turns(tmp_path: Path) -> None:
         log.open("a").write("second\n")
     child.wait(10)
     assert log.read_text().splitlines() == ["first done", "second"]
+
+
+def test_compaction_merges_the_appended_runs_without_reading_them_whole(tmp_path: Path) -> None:
+    import json
+    import random
+
+    def line(key: str, n: int) -> bytes:
+        fields = {"url": f"http://a.gov.cn/{key}", "offset": str(n), "length": "1", "filename": "x.warc.gz"}
+        return f"cn,gov,a)/{key} 20261122000000 {json.dumps(fields)}\n".encode()
+
+    rng = random.Random(6)
+    everything = [line(f"p{i:05d}", i) for i in range(3000)]
+    # A compacted part, then runs appended by three updates (each sorted), one repeating lines of
+    # the compacted part (a record indexed again after a kill), and a line cut by a kill.
+    parts = [sorted(rng.sample(everything, 1200)) for _ in range(4)]
+    index = tmp_path / "warc" / "index.cdxj"
+    index.parent.mkdir(parents=True)
+    cut = b'cn,gov,a)/cut 2026 {"url"\n'
+    index.write_bytes(b"".join(parts[0]) + b"".join(parts[1]) + cut + b"".join(parts[2]))
+    with index.open("ab") as handle:
+        handle.write(b"".join(parts[3]) + b"".join(parts[0][:10]))
+    expected = sorted({raw for part in parts for raw in part})
+    assert compact_index(tmp_path) == len(expected)
+    assert index.read_bytes() == b"".join(expected)
+    # Already compact: left as it is.
+    stamp = index.stat().st_mtime_ns
+    assert compact_index(tmp_path) == len(expected)
+    assert index.stat().st_mtime_ns == stamp

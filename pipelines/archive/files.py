@@ -6,8 +6,9 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def atomic_write(
@@ -19,6 +20,16 @@ def atomic_write(
     The rename is atomic on POSIX, so a process killed at any moment leaves no partial file. ``fsync``
     also flushes data and directory entry to disk, which a power cut (not only a kill) needs.
     """
+    with atomic_writer(path, fsync=fsync, make_parents=make_parents, mode=mode) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def atomic_writer(
+    path: Path, *, fsync: bool = True, make_parents: bool = True, mode: int | None = None
+) -> Iterator[BinaryIO]:
+    """``atomic_write`` for data written piece by piece (a file too large to build in memory): the
+    file appears at ``path`` whole when the block ends, and not at all if it raises."""
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -26,7 +37,7 @@ def atomic_write(
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())

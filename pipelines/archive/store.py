@@ -49,6 +49,10 @@ def compress_raw(body: bytes) -> CompressedRaw:
     return CompressedRaw(hashlib.sha256(body).hexdigest(), len(body), deflate(body))
 
 
+#: Documents whose latest version a store remembers (see ArchiveStore._remember).
+LATEST_KEPT = 4096
+
+
 class ArchiveStore:
     """Reads and writes one archive directory."""
 
@@ -170,10 +174,10 @@ class ArchiveStore:
             # the save reads again.
             versions = self.versions(site, ident)
             if not versions:
-                self._latest[key] = None
+                self._remember(key, None)
                 return None
             doc = self.load_version(site, ident, versions[-1])
-            self._latest[key] = (versions[-1], str(doc.get("content_digest", "")))
+            self._remember(key, (versions[-1], str(doc.get("content_digest", ""))))
         return self._latest[key]
 
     def save_document(self, doc: dict[str, Any]) -> tuple[str, int]:
@@ -200,8 +204,17 @@ class ArchiveStore:
             if latest is not None and latest[1] == doc["content_digest"]:
                 return "unchanged", latest[0]
             version = latest[0] + 1 if latest else 1
-        self._latest[(site, ident)] = (version, str(doc["content_digest"]))
+        self._remember((site, ident), (version, str(doc["content_digest"])))
         return ("changed" if version > 1 else "new"), version
+
+    def _remember(self, key: tuple[str, str], latest: tuple[int, str] | None) -> None:
+        """Keep the latest version of a document for the next question, the newest LATEST_KEPT
+        only: a page's capture asks and its save asks, within one job, and no page comes back in
+        a run. Unbounded, it held 320 bytes per document in every worker."""
+        self._latest.pop(key, None)
+        self._latest[key] = latest
+        if len(self._latest) > LATEST_KEPT:
+            del self._latest[next(iter(self._latest))]
 
     def _create_exclusive(self, path: Path, data: bytes) -> bool:
         """Create ``path`` with ``data`` atomically; False if it already exists (never overwrite)."""
