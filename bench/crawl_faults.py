@@ -41,7 +41,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.crawl_memory import measure  # noqa: E402
-from bench.crawl_scaling import start_replica, stop  # noqa: E402
+from bench.crawl_speed import start_replica  # noqa: E402
+from bench.crawl_speed import stop_process as stop  # noqa: E402
 
 #: Exit statuses that still mean a crawl ran to its end: finished (0), stopped early (1: a fault
 #: run may end unfinished), finished with a site health warning (4: walls and errors in a section).

@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -56,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.crawl_speed import start_replica  # noqa: E402
+from bench.crawl_speed import start_replica, stop_process  # noqa: E402
 
 #: Environment variables that switch the probe on in the crawler's process (unset: NotConfigured).
 PROBE_ENV = "XXGK_BENCH_PROBE"
@@ -534,15 +533,6 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _stop(replica: subprocess.Popen[str]) -> None:
-    replica.send_signal(signal.SIGTERM)
-    try:
-        replica.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        replica.kill()
-        replica.wait()
-
-
 def run_sizes(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for pages in args.pages:
@@ -551,7 +541,7 @@ def run_sizes(args: argparse.Namespace) -> dict[str, Any]:
         try:
             result = measure(url, work / "archive", args.set or [], args.interval)
         finally:
-            _stop(replica)
+            stop_process(replica)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
         result["replica_pages"] = pages
@@ -576,7 +566,7 @@ def run_trace(args: argparse.Namespace) -> dict[str, Any]:
         result = measure(url, work / "archive", args.set or [], args.interval, env=env)
         growth = compare_snapshots(snaps, first, second, args.top)
     finally:
-        _stop(replica)
+        stop_process(replica)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     result.pop("rss_by_share", None)

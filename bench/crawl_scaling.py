@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -46,32 +45,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.crawl_memory import PROBE_ENV, crawl_command  # noqa: E402
-
-
-def start_replica(pages: int, seed: int, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
-    """``python -m replica`` with extra flags (``--delay``, ``--faults`` …) in its own process; its
-    URL from its first line. (bench/crawl_speed.start_replica, with flags.)"""
-    command = [sys.executable, "-m", "replica", "--port", "0", "--pages", str(pages), "--seed", str(seed)]
-    proc = subprocess.Popen([*command, *extra], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    words = [w for w in line.split() if w.startswith("http://")]
-    if not words:
-        proc.kill()
-        raise SystemExit(f"the replica did not start: {line!r}")
-    return proc, words[0]
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    """SIGTERM, then SIGKILL after 15 s."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+from bench.crawl_speed import start_replica  # noqa: E402
+from bench.crawl_speed import stop_process as stop  # noqa: E402
 
 
 def _free_port() -> int:

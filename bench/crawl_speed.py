@@ -17,38 +17,43 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_replica(pages: int, seed: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "replica",
-            "--port",
-            "0",
-            "--pages",
-            str(pages),
-            "--seed",
-            str(seed),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+def start_replica(pages: int, seed: int, extra: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
+    """``python -m replica`` in its own process, with ``extra`` flags (``--delay``, ``--faults`` …);
+    its URL from its first line."""
+    command = [sys.executable, "-m", "replica", "--port", "0", "--pages", str(pages), "--seed", str(seed)]
+    proc = subprocess.Popen([*command, *extra], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    url = next(word for word in line.split() if word.startswith("http://"))
-    return proc, url
+    words = [w for w in line.split() if w.startswith("http://")]
+    if not words:
+        proc.kill()
+        raise SystemExit(f"the replica did not start: {line!r}")
+    return proc, words[0]
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def replica_cpu(pid: int) -> float:
