@@ -14,6 +14,7 @@ with earlier runs (it saw only part of each), and updates the indexes under the 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -58,6 +59,7 @@ from pipelines.health import (
     section_key,
 )
 from pipelines.index.build import index_after_crawl
+from pipelines.spool import Spool
 from pipelines.withdrawals import GONE, withdraw
 from pipelines.workers import acquire_pool, release_pool
 
@@ -127,12 +129,18 @@ class ArchivePipeline:
         # Attachments whose documents are written after the crawl (see derive_attachments).
         self.defer_attachments = settings.getbool("XXGK_DEFER_ATTACHMENTS", True)
         self.warc = settings.getbool("XXGK_WARC")
-        self._deferred: list[tuple[Capture, str]] = []
+        # On disk, not in a list: 1.1 KB a capture, a fifth of a KB per page (pipelines/spool.py).
+        self._deferred: Spool[tuple[Capture, str]] = Spool(self.store.root / "jobs")
+        # Captures the spool could not take (a full disk): still derived, from memory.
+        self._deferred_held: list[tuple[Capture, str]] = []
+        self._spool_lost = False
         # What this run saw per section (unit / column), for the site's health (pipelines.health).
         self.sections: dict[str, SectionCounts] = {}
         # List URL -> its pattern groups: a detail URL that names no section (JTopCMS's
         # /content/YYYY/id.html) belongs to the list it was found on.
         self._list_groups: dict[str, dict[str, str]] = {}
+        # One dict per distinct groups, shared by the lists of a section (its pages 1, 2, …).
+        self._groups: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         # URLs whose page failed in the site's last run (read at open): failing again is no news.
         self._failed_before: frozenset[str] = frozenset()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -177,7 +185,8 @@ class ArchivePipeline:
         else:
             self._mark_running(name)
             self._repair()
-        self._deferred.extend(self._unfinished_attachments(name))
+        for unfinished in self._unfinished_attachments(name):
+            self._defer(unfinished)
         self.pool.start()
 
     def _unfinished_attachments(self, site: str) -> list[tuple[Capture, str]]:
@@ -234,7 +243,7 @@ class ArchivePipeline:
         if outcome.deferred:
             # The bytes are stored; the document is written after the crawl. Keep no body in memory.
             later = replace(capture, body=b"", exchange=None, warc_ref=outcome.warc)
-            self._deferred.append((later, outcome.deferred))
+            self._defer((later, outcome.deferred))
             if (frontier := frontier_of(self.crawler)) is not None:
                 # Its request stays held in Redis until the document is written: a worker killed
                 # before then leaves it to be fetched again.
@@ -243,6 +252,20 @@ class ArchivePipeline:
         self._count(outcome)
         self._tally(item, outcome)
         return item
+
+    def _one_copy(self, groups: dict[str, str]) -> dict[str, str]:
+        key = tuple(sorted(groups.items()))
+        found = self._groups.get(key)
+        if found is None:
+            found = self._groups[key] = dict(groups)
+        return found
+
+    def _defer(self, job: tuple[Capture, str]) -> None:
+        try:
+            self._deferred.append(job)
+        except OSError as exc:
+            logger.warning("could not spool a deferred attachment (%s): kept in memory", exc)
+            self._deferred_held.append(job)
 
     def _section(self, groups: dict[str, str]) -> SectionCounts:
         key = section_key(groups)
@@ -284,7 +307,9 @@ class ArchivePipeline:
                 # the site's patterns say which section that list is.
                 site = getattr(self.crawler.spider, "site", None)
                 classified = site.classify(item.referer) if site is not None else None
-                listed = self._list_groups[item.referer] = dict(classified[1]) if classified else groups
+                listed = self._list_groups[item.referer] = self._one_copy(
+                    classified[1] if classified else groups
+                )
             groups = listed
         counts = self._section(groups)
         if outcome.challenge:
@@ -319,7 +344,7 @@ class ArchivePipeline:
         kind = request.meta.get("xxgk_kind")
         if kind == "list":
             # Before the spider's callback runs: known before any detail found on the list arrives.
-            groups = dict(request.meta.get("xxgk_groups") or {})
+            groups = self._one_copy(request.meta.get("xxgk_groups") or {})
             self._list_groups[response.url] = groups
             self._section(groups).linked += self._detail_links(response, spider)
         if kind is None or kind in ("detail", "list", "attachment"):
@@ -518,7 +543,13 @@ class ArchivePipeline:
         spider = self.crawler.spider
         if self.shared:
             return  # no marker: Redis holds the shared crawl's state
-        if archives(spider) and spider is not None and self._finish_reason == "finished" and self._completed:
+        if (
+            archives(spider)
+            and spider is not None
+            and self._finish_reason == "finished"
+            and self._completed
+            and not self._spool_lost
+        ):
             self._running_marker(spider.name).unlink(missing_ok=True)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -597,9 +628,11 @@ class ArchivePipeline:
         attachments' bytes and capture lines; their documents are written by the next crawl that
         fetches them. ``xxgk/derive/seconds`` in the stats says what the stage cost.
         """
-        deferred, self._deferred = self._deferred, []
-        if not deferred:
+        total = len(self._deferred) + len(self._deferred_held)
+        if not total:
             return
+        held, self._deferred_held = self._deferred_held, []
+        deferred = itertools.chain(self._deferred.drain(), held)
         started = time.perf_counter()
         # The crawler's thread is idle now (unless another site's crawl in this process still
         # fetches): its core can read files too.
@@ -619,14 +652,21 @@ class ArchivePipeline:
 
         # A few runners take the attachments in turn, so that a few jobs per worker are out at a
         # time, not one task and one pickled job per attachment.
-        queue = iter(deferred)
-
         async def runner() -> None:
-            for capture, sha in queue:
+            for capture, sha in deferred:
                 await one(capture, sha)
 
-        await asyncio.gather(*(runner() for _ in range(DERIVE_JOBS_PER_WORKER * max(1, self.pool.workers))))
-        self.stats.set_value("xxgk/derive/attachments", len(deferred))
+        try:
+            await asyncio.gather(
+                *(runner() for _ in range(DERIVE_JOBS_PER_WORKER * max(1, self.pool.workers)))
+            )
+        except OSError as exc:
+            # The spool could not be read back: the attachments' bytes and capture lines are stored,
+            # so the crawl is left "running" and the next one derives them (_unfinished_attachments).
+            logger.error("deferred attachments could not be read back (%s): the next crawl derives them", exc)
+            self.stats.inc_value("xxgk/derive/spool_errors")
+            self._spool_lost = True
+        self.stats.set_value("xxgk/derive/attachments", total)
         self.stats.set_value("xxgk/derive/seconds", round(time.perf_counter() - started, 3))
 
 
