@@ -228,7 +228,9 @@ def test_workers_write_the_archive_an_embedded_crawl_writes(
     # warc/index.cdxj has a line for every record of every WARC file (the workers' files too), and
     # every document's capture is among them.
     warcs = sorted((archive / "warc").glob("*.warc.gz"))
-    assert len(warcs) >= 3
+    # At least the two workers that archived documents wrote files (a worker started late on a busy
+    # machine may find the frontier empty and write none).
+    assert len(warcs) >= 2
     expected = sorted(line for path in warcs for line in cdxj_lines(path)[0])
     index = (archive / "warc" / "index.cdxj").read_text().splitlines()
     assert index == expected
