@@ -1,7 +1,7 @@
 """Peak memory of a crawl of N replica pages, and what grows with N.
 
 Usage:
-    python bench/crawl_memory.py --pages 10000 100000 [--seed 1] [-s NAME=VALUE ...]
+    python bench/crawl_memory.py --pages 10000 100000 [--seed 1] [--recrawl] [-s NAME=VALUE ...]
     python bench/crawl_memory.py --trace 20000 60000     (where the bytes go: tracemalloc)
 
 For each size, a replica of that many pages is served from its own process, and ``xxgk crawl
@@ -15,6 +15,9 @@ writes, every 0.25 s inside the crawler, what it holds: requests pending in the 
 downloader, responses in the scraper, jobs sent to the worker processes and not yet answered, and the
 bytes waiting in their pipes. Those lines give the crawl's progress (responses received), so the RSS
 is reported at 10/25/50/75/100 % of the pages and, separately, in the after-crawl stage.
+
+``--recrawl`` crawls each archive a second time, as a scheduled re-crawl of an unchanged portal
+does (the pages the archive holds are asked for conditionally), and measures that crawl too.
 
 ``--trace A B`` crawls a replica a little larger than B with tracemalloc on (one frame) and takes a
 snapshot after A and after B responses (and counts live objects by type, objgraph-style); the
@@ -540,16 +543,22 @@ def run_sizes(args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tempfile.mkdtemp(prefix=f"xxgk-mem-{pages}-", dir=args.workdir))
         try:
             result = measure(url, work / "archive", args.set or [], args.interval)
+            if args.recrawl:
+                # The scheduled re-crawl of the same, unchanged portal: every page is known, with
+                # its validators (crawler/known.py), and asked for conditionally.
+                result["recrawl"] = measure(url, work / "archive", args.set or [], args.interval)
         finally:
             stop_process(replica)
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
         result["replica_pages"] = pages
-        print(
-            json.dumps({k: v for k, v in result.items() if k not in ("rss_by_share", "series")}), flush=True
-        )
-        for share, at in result["rss_by_share"].items():
-            print(f"  {share}: {json.dumps(at)}", flush=True)
+        for label, figures in (("crawl", result), ("re-crawl", result.get("recrawl"))):
+            if figures is None:
+                continue
+            brief = {k: v for k, v in figures.items() if k not in ("rss_by_share", "series", "recrawl")}
+            print(label, json.dumps(brief), flush=True)
+            for share, at in figures["rss_by_share"].items():
+                print(f"  {share}: {json.dumps(at)}", flush=True)
         results[str(pages)] = result
     return results
 
@@ -672,6 +681,9 @@ def main() -> int:
     parser.add_argument("--label", default="", help="what this run measures (kept in the results)")
     parser.add_argument("--workdir", default=None, help="where archives go (default: the temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the archives")
+    parser.add_argument(
+        "--recrawl", action="store_true", help="crawl each archive a second time and measure that too"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "crawl_memory.json")
     args = parser.parse_args()
     head = {
@@ -696,6 +708,9 @@ def main() -> int:
                 3,
             )
         body["median_peak_tree_rss_mib"] = statistics.median(peaks)
+        if args.recrawl and len(peaks) == 2:
+            again = [sizes[str(p)]["recrawl"]["peak_tree_rss_mib"] for p in args.pages]
+            body["recrawl_tree_peak_ratio_large_to_small"] = round(again[1] / again[0], 3)
     head["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**head, **body}, indent=1, ensure_ascii=False))
