@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import tracemalloc
 import urllib.error
 import urllib.request
@@ -428,7 +427,6 @@ def test_fuxin_view_count_grows_on_every_fetch(server: ReplicaServer) -> None:
 
 def test_keep_alive_serves_many_requests_on_one_connection(server: ReplicaServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    started = time.perf_counter()
     etag = ""
     for i in range(200):
         # Every tenth request is conditional: a 304 has no body and keeps the connection usable.
@@ -443,7 +441,6 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: ReplicaServer
             assert response.status == 200 and len(body) == int(response.headers["Content-Length"])
             etag = response.headers["ETag"]
     conn.close()
-    assert time.perf_counter() - started < 2.0  # thousands a second when cached
 
 
 def test_robots_disallow_a_linked_path(server: ReplicaServer) -> None:
@@ -552,14 +549,14 @@ def test_edit_and_remove_change_what_is_served() -> None:
 # --- scale and determinism -------------------------------------------------------------------
 
 
-def test_100k_corpus_builds_fast_and_resolves_random_urls() -> None:
+def test_100k_corpus_builds_lazily_and_resolves_random_urls() -> None:
+    # Lazily: building holds the plan, not the pages (a size, not a time: tests assert no clock;
+    # the build time is in docs/benchmarks.md, "The replica at 100,000 pages").
     tracemalloc.start()
-    started = time.perf_counter()
     corpus = Corpus(seed=3, pages=100_000)
-    built = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert built < 0.5 and peak < 20 << 20
+    assert peak < 20 << 20
     assert len(corpus.units("siping")) > 1000 and len(corpus.units("fuxin")) > 1000
     responder = Responder(corpus)
     rng = random.Random(0)
