@@ -307,9 +307,13 @@ def test_a_stopped_worker_puts_back_what_it_held(
 ) -> None:
     archive = tmp_path / "archive"
     logs = tmp_path / "logs"
-    slow = ("-s", "DOWNLOAD_DELAY=0.03", "-s", "DOWNLOAD_DELAY_JITTER=0")
+    slow = ("-s", "DOWNLOAD_DELAY=0.1", "-s", "DOWNLOAD_DELAY_JITTER=0")
+    served = len(reference.server.requests.snapshot())
     stopped = start_worker(archive, reference.server, redis_url, logs, *slow, sites=("siping",))
-    _wait_for(lambda: sum(_captures(archive).values()) >= 20, "20 captures")
+    # Stopped after 20 requests reached the replica, well before the last (the site takes about 130,
+    # 0.1 s apart). Counting captures instead stopped it too late on a busy machine: the
+    # niced archive worker wrote them long after the fetches, and the queue was already empty.
+    _wait_for(lambda: len(reference.server.requests.snapshot()) - served >= 20, "20 requests")
     stopped.process.send_signal(signal.SIGTERM)
     assert stopped.wait() == 1  # a crawl that did not finish
     # Nothing is held any more (no in-flight hash, no heartbeat): the rest waits in the queue.
