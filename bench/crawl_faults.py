@@ -65,16 +65,11 @@ def held_urls(archive: Path) -> set[str]:
 
 def failure_log(archive: Path, run_ids: list[str]) -> dict[str, Any]:
     """Failed URLs of the runs, by reason (each URL counted once per reason)."""
+    from pipelines.archive.files import read_log
+
     by_reason: dict[str, set[str]] = {}
     for run_id in run_ids:
-        path = archive / "failures" / f"{run_id}.jsonl"
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
+        for record in read_log(archive / "failures" / f"{run_id}.jsonl"):
             by_reason.setdefault(str(record.get("reason")), set()).add(str(record.get("url")))
     urls = set().union(*by_reason.values()) if by_reason else set()
     return {
@@ -125,34 +120,35 @@ def missing(
     return {"count": len(lacking), "by_reason": dict(by_reason.most_common()), "examples": lacking[:20]}
 
 
+def crawl_replica(
+    args: argparse.Namespace, faults: list[str], archive: Path, truth: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, list[str]], set[str]]:
+    """One crawl of a replica served with ``faults`` (none: a clean one); its figures with the
+    completeness of the archive after it, the failure reasons per URL, and the URLs held."""
+    replica, url = start_replica(args.pages, args.seed, faults)
+    try:
+        result, reasons = crawl(url, archive, [f"DOWNLOAD_TIMEOUT={args.timeout}", *args.set])
+    finally:
+        stop(replica)
+    held = held_urls(archive)
+    result["completeness"] = completeness(truth, held)
+    return result, reasons, held
+
+
 def run_rate(
     args: argparse.Namespace, rate: float, truth: dict[str, str], work: Path, reference: set[str] | None
 ) -> tuple[dict[str, Any], set[str]]:
     """The two runs at one rate; their figures and what the archive holds after the first."""
     archive = work / "archive"
-    settings = [f"DOWNLOAD_TIMEOUT={args.timeout}", *args.set]
     faults = ["--faults", str(rate), "--fault-seed", str(args.fault_seed)]
     if args.fault_modes:
         faults += ["--fault-modes", args.fault_modes]
-    replica, url = start_replica(args.pages, args.seed, faults if rate > 0 else [])
-    try:
-        first, reasons = crawl(url, archive, settings)
-    finally:
-        stop(replica)
-    held_first = held_urls(archive)
-    first["completeness"] = completeness(truth, held_first)
+    first, reasons, held_first = crawl_replica(args, faults if rate > 0 else [], archive, truth)
     first["missing_against_fault_free"] = missing(truth, reference, held_first, reasons)
     print(f"rate {rate}, first run: {json.dumps(first)}", flush=True)
-    replica, url = start_replica(args.pages, args.seed, [])
-    try:
-        second, reasons_second = crawl(url, archive, settings)
-    finally:
-        stop(replica)
-    held_second = held_urls(archive)
-    second["completeness"] = completeness(truth, held_second)
-    for url_, why in reasons_second.items():
-        reasons.setdefault(url_, [])
-        reasons[url_] = sorted(set(reasons[url_]) | {f"{r} (clean run)" for r in why})
+    second, reasons_second, held_second = crawl_replica(args, [], archive, truth)
+    for url, why in reasons_second.items():
+        reasons[url] = sorted(set(reasons.get(url, [])) | {f"{r} (clean run)" for r in why})
     second["missing_against_fault_free"] = missing(truth, reference, held_second, reasons)
     print(f"rate {rate}, second run (faults off): {json.dumps(second)}", flush=True)
     return {"rate": rate, "first": first, "second_faults_off": second}, held_first
@@ -193,11 +189,13 @@ def main() -> int:
         results.append(result)
         if rate == 0:
             reference = held
-    reference = results[0]["first"]["completeness"]["share"] if results and results[0]["rate"] == 0 else None
+    fault_free = results[0]["first"]["completeness"]["share"] if results and results[0]["rate"] == 0 else None
     for result in results:
         for run in ("first", "second_faults_off"):
             share = result[run]["completeness"]["share"]
-            result[run]["completeness"]["of_fault_free"] = round(share / reference, 4) if reference else None
+            result[run]["completeness"]["of_fault_free"] = (
+                round(share / fault_free, 4) if fault_free else None
+            )
     head["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**head, "results": results}, indent=1))

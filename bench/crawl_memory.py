@@ -114,22 +114,24 @@ class _Tracer:
                 self.in_worker("stop")
 
     def snapshot(self, label: int) -> None:
-        gc.collect()
-        snap = tracemalloc.take_snapshot()
-        snap = snap.filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
-        snap.dump(str(self.directory / f"snap-{label}.pickle"))
-        types = Counter(type(o).__name__ for o in gc.get_objects())
-        held = [_holdings(c) for c in self.crawlers]
-        info = {
-            "label": label,
-            "responses": self.responses,
-            "traced_bytes": tracemalloc.get_traced_memory()[0],
-            "rss": psutil.Process().memory_info().rss,
-            "gc_types": dict(types.most_common(60)),
-            "holdings": held,
-        }
+        figures = _dump_snapshot(self.directory / f"snap-{label}")
+        info = {"label": label, "responses": self.responses, **figures}
+        info["holdings"] = [_holdings(c) for c in self.crawlers]
         (self.directory / f"snap-{label}.json").write_text(json.dumps(info, indent=1))
         self.in_worker(str(label))
+
+
+def _dump_snapshot(stem: Path) -> dict[str, Any]:
+    """After a collection, this process's tracemalloc snapshot into ``<stem>.pickle``; its traced
+    bytes, RSS and live objects by type now."""
+    gc.collect()
+    snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    snap.dump(f"{stem}.pickle")
+    return {
+        "traced_bytes": tracemalloc.get_traced_memory()[0],
+        "rss": psutil.Process().memory_info().rss,
+        "gc_types": dict(Counter(type(o).__name__ for o in gc.get_objects()).most_common(60)),
+    }
 
 
 def worker_trace(directory: str, label: str, responses: int) -> dict[str, Any]:
@@ -145,10 +147,8 @@ def worker_trace(directory: str, label: str, responses: int) -> dict[str, Any]:
         return {}  # a worker started after tracing began
     from pipelines import capture
 
-    gc.collect()
     out = Path(directory)
-    snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
-    snap.dump(str(out / f"worker{os.getpid()}-{label}.pickle"))
+    figures = _dump_snapshot(out / f"worker{os.getpid()}-{label}")
     held: dict[str, Any] = {}
     for store in capture._stores.values():
         parts = {
@@ -160,15 +160,7 @@ def worker_trace(directory: str, label: str, responses: int) -> dict[str, Any]:
         }
         for name, value in parts.items():
             held[name] = {"items": len(value), "bytes": deep_size(value)}
-    info = {
-        "label": label,
-        "pid": os.getpid(),
-        "responses_when_sent": responses,
-        "traced_bytes": tracemalloc.get_traced_memory()[0],
-        "rss": psutil.Process().memory_info().rss,
-        "gc_types": dict(Counter(type(o).__name__ for o in gc.get_objects()).most_common(60)),
-        "holdings": held,
-    }
+    info = {"label": label, "pid": os.getpid(), "responses_when_sent": responses, **figures, "holdings": held}
     (out / f"worker{os.getpid()}-{label}.json").write_text(json.dumps(info, indent=1))
     return info
 

@@ -30,8 +30,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,38 +46,22 @@ from bench.crawl_memory import PROBE_ENV, crawl_command  # noqa: E402
 from bench.crawl_speed import start_replica  # noqa: E402
 from bench.crawl_speed import stop_process as stop  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# tests/ is no package (and a dependency installs one named "tests"): its support modules are
+# imported as pytest imports them, from the directory.
+sys.path.insert(0, str(ROOT / "tests"))
+from redis_support import redis_binary, start_redis_server  # noqa: E402
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A throw-away redis-server on a free loopback port, no persistence; its URL once it answers."""
-    binary = shutil.which("redis-server")
+    """The tests' throw-away redis-server (tests/redis_support.py), for a script: its process and URL."""
+    binary = redis_binary()
     if binary is None:
         raise SystemExit("redis-server not found (apt-get install redis-server)")
-    for _attempt in range(5):
-        port = _free_port()
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=directory,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        return proc, url
-            except OSError:
-                time.sleep(0.05)
-        stop(proc)  # the port was taken meanwhile, or the server failed: another port
-    raise SystemExit("could not start redis-server")
+    try:
+        server = start_redis_server(binary, directory)
+    except RuntimeError as exc:
+        raise SystemExit(f"could not start redis-server: {exc}") from exc
+    return server.process, server.url
 
 
 def run_workers(n: int, url: str, work: Path, settings: list[str], timeout: float) -> dict[str, Any]:

@@ -14,7 +14,6 @@ with earlier runs (it saw only part of each), and updates the indexes under the 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import os
@@ -131,8 +130,6 @@ class ArchivePipeline:
         self.warc = settings.getbool("XXGK_WARC")
         # On disk, not in a list: 1.1 KB a capture, a fifth of a KB per page (pipelines/spool.py).
         self._deferred: Spool[tuple[Capture, str]] = Spool(self.store.root / "jobs")
-        # Captures the spool could not take (a full disk): still derived, from memory.
-        self._deferred_held: list[tuple[Capture, str]] = []
         self._spool_lost = False
         # What this run saw per section (unit / column), for the site's health (pipelines.health).
         self.sections: dict[str, SectionCounts] = {}
@@ -186,7 +183,7 @@ class ArchivePipeline:
             self._mark_running(name)
             self._repair()
         for unfinished in self._unfinished_attachments(name):
-            self._defer(unfinished)
+            self._deferred.append(unfinished)
         self.pool.start()
 
     def _unfinished_attachments(self, site: str) -> list[tuple[Capture, str]]:
@@ -243,7 +240,7 @@ class ArchivePipeline:
         if outcome.deferred:
             # The bytes are stored; the document is written after the crawl. Keep no body in memory.
             later = replace(capture, body=b"", exchange=None, warc_ref=outcome.warc)
-            self._defer((later, outcome.deferred))
+            self._deferred.append((later, outcome.deferred))
             if (frontier := frontier_of(self.crawler)) is not None:
                 # Its request stays held in Redis until the document is written: a worker killed
                 # before then leaves it to be fetched again.
@@ -259,13 +256,6 @@ class ArchivePipeline:
         if found is None:
             found = self._groups[key] = dict(groups)
         return found
-
-    def _defer(self, job: tuple[Capture, str]) -> None:
-        try:
-            self._deferred.append(job)
-        except OSError as exc:
-            logger.warning("could not spool a deferred attachment (%s): kept in memory", exc)
-            self._deferred_held.append(job)
 
     def _section(self, groups: dict[str, str]) -> SectionCounts:
         key = section_key(groups)
@@ -628,11 +618,10 @@ class ArchivePipeline:
         attachments' bytes and capture lines; their documents are written by the next crawl that
         fetches them. ``xxgk/derive/seconds`` in the stats says what the stage cost.
         """
-        total = len(self._deferred) + len(self._deferred_held)
+        total = len(self._deferred)
         if not total:
             return
-        held, self._deferred_held = self._deferred_held, []
-        deferred = itertools.chain(self._deferred.drain(), held)
+        deferred = self._deferred.drain()
         started = time.perf_counter()
         # The crawler's thread is idle now (unless another site's crawl in this process still
         # fetches): its core can read files too.

@@ -13,6 +13,7 @@ repair removes.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import struct
 import tempfile
@@ -23,20 +24,38 @@ from typing import IO, Generic, TypeVar
 T = TypeVar("T")
 
 _HEADER = struct.Struct("!I")
+logger = logging.getLogger(__name__)
 
 
 class Spool(Generic[T]):
-    """Append picklable records; ``drain`` yields them back in order, once, and empties the spool."""
+    """Append picklable records; ``drain`` yields them back in order, once, and empties the spool.
+
+    A write that fails (a full disk) loses nothing: that record and every later one are kept in
+    memory instead, after the frames already written (a frame cut short by the failure is never
+    read: only the frames counted are)."""
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory is not None else None
         self._file: IO[bytes] | None = None
-        self._count = 0
+        self._count = 0  # whole frames in the file
+        self._held: list[T] | None = None  # once the file failed: the records kept in memory
 
     def __len__(self) -> int:
-        return self._count
+        return self._count + len(self._held or ())
 
     def append(self, record: T) -> None:
+        if self._held is None:
+            try:
+                self._write(record)
+                return
+            except OSError as exc:
+                logger.warning(
+                    "spool in %s: %s; the records from here on are kept in memory", self.directory, exc
+                )
+                self._held = []
+        self._held.append(record)
+
+    def _write(self, record: T) -> None:
         if self._file is None:
             if self.directory is not None:
                 self.directory.mkdir(parents=True, exist_ok=True)
@@ -48,24 +67,25 @@ class Spool(Generic[T]):
 
     def drain(self) -> Iterator[T]:
         """The records in the order appended; records appended while draining join a new spool.
-        A frame cut short (the disk filled) ends the walk with an error, never a wrong record."""
-        handle, self._file, count, self._count = self._file, None, self._count, 0
-        if handle is None:
-            return
-        try:
-            handle.flush()
-            handle.seek(0)
-            for _ in range(count):
-                header = handle.read(_HEADER.size)
-                if len(header) != _HEADER.size:
-                    raise OSError("the spool is cut short")
-                (size,) = _HEADER.unpack(header)
-                data = handle.read(size)
-                if len(data) != size:
-                    raise OSError("the spool is cut short")
-                yield pickle.loads(data)
-        finally:
-            handle.close()
+        A frame cut short on disk ends the walk with an error, never a wrong record."""
+        handle, count, held = self._file, self._count, self._held or []
+        self._file, self._count, self._held = None, 0, None
+        if handle is not None:
+            try:
+                handle.flush()
+                handle.seek(0)
+                for _ in range(count):
+                    header = handle.read(_HEADER.size)
+                    if len(header) != _HEADER.size:
+                        raise OSError("the spool is cut short")
+                    (size,) = _HEADER.unpack(header)
+                    data = handle.read(size)
+                    if len(data) != size:
+                        raise OSError("the spool is cut short")
+                    yield pickle.loads(data)
+            finally:
+                handle.close()
+        yield from held
 
     def close(self) -> None:
         """Forget the records (the file goes with its descriptor)."""
@@ -73,3 +93,4 @@ class Spool(Generic[T]):
             self._file.close()
             self._file = None
         self._count = 0
+        self._held = None

@@ -56,19 +56,16 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    binary = shutil.which("redis-server") or (
+def redis_binary() -> str | None:
+    """Debian's redis-server, if installed."""
+    return shutil.which("redis-server") or (
         "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
     )
-    if binary is None:
-        message = (
-            "redis-server is not installed (bash deploy/install-redis.sh, or apt-get install redis-server)"
-        )
-        if _in_ci():
-            pytest.fail(f"CI must run the distributed tests: {message}")
-        pytest.skip(message)
-    directory = tmp_path_factory.mktemp("redis")
+
+
+def start_redis_server(binary: str, directory: Path, timeout: float = 20) -> RedisServer:
+    """A throw-away redis-server on a free loopback port, persistence off, once it answers PING
+    (also used by bench/crawl_scaling.py). Raises RuntimeError when it does not come up."""
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -91,23 +88,44 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         stderr=subprocess.STDOUT,
     )
     server = RedisServer(port, process)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if server.command("PING").startswith(b"+PONG"):
+                return server
+        except OSError:
+            pass
+        problem = None
+        if process.poll() is not None:
+            problem = f"redis-server exited on start (status {process.returncode})"
+        elif time.monotonic() > deadline:
+            problem = f"redis-server did not answer PING within {timeout:g} s"
+        if problem is not None:
+            process.kill()
+            process.wait(10)
+            raise RuntimeError(problem)
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    binary = redis_binary()
+    if binary is None:
+        message = (
+            "redis-server is not installed (bash deploy/install-redis.sh, or apt-get install redis-server)"
+        )
+        if _in_ci():
+            pytest.fail(f"CI must run the distributed tests: {message}")
+        pytest.skip(message)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if server.command("PING").startswith(b"+PONG"):
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None:
-                pytest.fail(f"redis-server exited on start (status {process.returncode})")
-            if time.monotonic() > deadline:
-                pytest.fail("redis-server did not answer PING within 20 s")
-            time.sleep(0.05)
+        server = start_redis_server(binary, tmp_path_factory.mktemp("redis"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield server
     finally:
-        process.kill()
-        process.wait(10)
+        server.process.kill()
+        server.process.wait(10)
 
 
 @pytest.fixture

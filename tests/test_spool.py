@@ -92,3 +92,20 @@ def test_the_records_are_not_held_in_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     # A list of these captures held about 1.1 KB each (2.2 MB here); the spool holds its buffer.
     assert held < 100_000, held
+
+
+def test_a_full_disk_keeps_the_rest_in_memory(tmp_path: Path) -> None:
+    spool: Spool[int] = Spool(tmp_path)
+    spool.append(1)
+    spool.append(2)
+    assert spool._file is not None
+    spool._file.flush()
+    # /dev/full: every write fails with ENOSPC, as a full disk does.
+    with open("/dev/full", "wb", buffering=0) as full:
+        written = spool._file
+        spool._file = full
+        spool.append(3)
+        spool._file = written
+    spool.append(4)  # after a failure, memory: no frame after a possibly torn one
+    assert len(spool) == 4
+    assert list(spool.drain()) == [1, 2, 3, 4]

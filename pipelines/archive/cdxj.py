@@ -306,9 +306,9 @@ def compact_index(root: Path) -> int:
     path = _index_path(root)
     if not path.exists():
         return 0
-    runs = _sorted_runs(path)
-    if len(runs) <= 1 and _compacted(path, runs):
-        return _count_lines(path)
+    runs, lines, clean = _sorted_runs(path)
+    if len(runs) <= 1 and clean:
+        return lines  # already compacted: nothing to rewrite
     count = 0
     with atomic_writer(path, fsync=False, mode=0o644) as out, ExitStack() as files:
         # 0644 as the WARC files: readable by a replay server run by another user
@@ -322,37 +322,27 @@ def compact_index(root: Path) -> int:
     return count
 
 
-def _sorted_runs(path: Path) -> list[tuple[int, int]]:
-    """(start, end) byte offsets of the index's ascending runs of well-formed lines."""
+def _sorted_runs(path: Path) -> tuple[list[tuple[int, int]], int, bool]:
+    """(start, end) byte offsets of the index's ascending runs of well-formed lines; the number of
+    lines; and whether every line is well formed and none repeats the one before it (one pass)."""
     runs: list[tuple[int, int]] = []
-    start = offset = 0
+    start = offset = lines = 0
+    clean = True
     previous: bytes | None = None
     with path.open("rb") as handle:
         for raw in handle:
+            lines += 1
             if _well_formed(raw):
                 if previous is not None and raw < previous:
                     runs.append((start, offset))
                     start = offset
+                clean = clean and raw != previous
                 previous = raw
+            else:
+                clean = False
             offset += len(raw)
     runs.append((start, offset))
-    return runs
-
-
-def _compacted(path: Path, runs: list[tuple[int, int]]) -> bool:
-    """One ascending run with no duplicate and no malformed line: nothing to rewrite."""
-    previous = None
-    with path.open("rb") as handle:
-        for raw in handle:
-            if not _well_formed(raw) or raw == previous:
-                return False
-            previous = raw
-    return True
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(1 for _ in handle)
+    return runs, lines, clean
 
 
 def _lines_of(handle: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
